@@ -1,0 +1,1 @@
+"""Dagster asset definitions: ingestion, SQL models, digests."""

@@ -1,0 +1,38 @@
+"""Metadata that makes an asset page in the Dagster UI useful: counts, schema, a preview."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+
+
+def table_metadata(con: duckdb.DuckDBPyConnection, table: str, preview_rows: int = 5) -> dict:
+    """Row count, column schema and a Markdown preview of a warehouse table."""
+    columns = con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_name = ? order by ordinal_position",
+        [table],
+    ).fetchall()
+    count = con.execute(f"select count(*) from {table}").fetchone()[0]
+    return {
+        "dagster/row_count": count,
+        "dagster/column_schema": dg.TableSchema(
+            columns=[dg.TableColumn(name=name, type=dtype) for name, dtype in columns]
+        ),
+        "preview": dg.MetadataValue.md(markdown_preview(con, table, preview_rows)),
+    }
+
+
+def markdown_preview(con: duckdb.DuckDBPyConnection, table: str, limit: int) -> str:
+    cursor = con.execute(f"select * from {table} limit {int(limit)}")
+    names = [d[0] for d in cursor.description]
+    lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
+    for row in cursor.fetchall():
+        lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    text = " ".join(str(value).split())
+    text = text if len(text) <= 60 else text[:57] + "..."
+    return text.replace("|", "\\|").replace("<", "&lt;")

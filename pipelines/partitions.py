@@ -1,0 +1,9 @@
+"""Listing-date partitions: one per weekday, like arXiv's mailings (holidays are refused at run time)."""
+
+import dagster as dg
+
+LISTING_DATES = dg.TimeWindowPartitionsDefinition(
+    cron_schedule="0 0 * * 1-5",
+    fmt="%Y-%m-%d",
+    start="2020-01-01",
+)

@@ -1,0 +1,45 @@
+-- The daily digest: papers of a listing date scoring at least min_score, ranked by score, retweets, id.
+with papers as (
+    select * from paper_engagement
+),
+
+settings as (
+    select * from digest_settings
+),
+
+qualifying as (
+    select papers.*
+    from papers
+    cross join settings
+    where papers.score >= settings.min_score
+),
+
+ranked as (
+    select
+        *,
+        cast(row_number() over (
+            partition by listing_date
+            order by score desc, retweets desc, arxiv_id
+        ) as integer) as rank
+    from qualifying
+),
+
+final as (
+    select
+        listing_date,
+        rank,
+        arxiv_id,
+        title,
+        authors,
+        primary_category,
+        categories,
+        retweets,
+        favorites,
+        score,
+        tweet_count,
+        abstract,
+        as_of
+    from ranked
+)
+
+select * from final

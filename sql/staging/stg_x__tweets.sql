@@ -1,0 +1,36 @@
+-- Original tweets citing arXiv, one row per tweet: its latest engagement snapshot only.
+with source as (
+    select * from raw_x__tweets
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by tweet_id
+            order by fetched_at desc, listing_date desc
+        ) as recency
+    from source
+),
+
+final as (
+    select
+        tweet_id,
+        author_id,
+        author_name,
+        author_handle,
+        timezone('UTC', created_at) as created_at,
+        text,
+        lang,
+        expanded_urls,
+        cited_arxiv_ids,
+        cast(retweet_count as bigint) as retweet_count,
+        cast(like_count as bigint) as like_count,
+        cast(reply_count as bigint) as reply_count,
+        cast(quote_count as bigint) as quote_count,
+        timezone('UTC', fetched_at) as snapshot_at
+    from ranked
+    where recency = 1
+)
+
+select * from final
