@@ -21,6 +21,7 @@ from pipelines.categories import UnknownCategory, expand_categories
 from pipelines.config import ConfigError, Settings, load_settings
 from pipelines.rawstore import partition_path
 from pipelines.render import load_digest, post_path, render_post
+from pipelines.sources.http import one_line
 from pipelines.resources import SOURCES, HotPapersResource, sample_dates
 from pipelines.warehouse import WarehouseMissing, connect
 
@@ -113,12 +114,23 @@ def run(
     except OSError as exc:
         fail(f"data directory {settings.data_dir} is not writable: {exc.strerror}")
 
-    assets = list(defs.resolve_all_asset_specs())
-    selection = [spec.key for spec in assets]
+    selection = [spec.key for spec in defs.resolve_all_asset_specs()]
     listing_kept = partition_path(settings.raw_dir, "arxiv_papers", listing_date).exists() and not refresh_listing
     if listing_kept:
         selection.remove(dg.AssetKey("raw_arxiv__papers"))
-    result = dg.materialize(
+    try:
+        result = materialize_listing(defs, selection, listing_date, source)
+    except dg.DagsterError as exc:
+        fail(one_line(exc))
+    if not result.success:
+        fail(first_failure(result))
+    report(settings, listing_date, source, listing_kept)
+
+
+def materialize_listing(
+    defs: dg.Definitions, selection: list[dg.AssetKey], listing_date: date, source: str
+) -> dg.ExecuteInProcessResult:
+    return dg.materialize(
         [a for a in defs.assets],  # type: ignore[union-attr]
         selection=selection,
         partition_key=listing_date.isoformat(),
@@ -128,8 +140,10 @@ def run(
         raise_on_error=False,
         tags={"hotpapers/source": source},
     )
-    if not result.success:
-        fail(first_failure(result))
+
+
+def report(settings: Settings, listing_date: date, source: str, listing_kept: bool) -> None:
+    """Say what the run built and where its outputs are."""
     with connect(settings.warehouse_path, read_only=True) as con:
         listed, linked, digest = con.execute(
             "select (select count(*) from stg_arxiv__papers where listing_date = $d),"
