@@ -173,7 +173,10 @@ def sql(query: str = typer.Argument(..., help="A read-only SQL query on the ware
     except WarehouseMissing as exc:
         fail(str(exc))
     except duckdb.Error as exc:
-        fail(" ".join(str(exc).split()))
+        message = one_line(exc)
+        if "read-only mode" in message:
+            fail("hotpapers sql is read-only: statements that write are refused")
+        fail(message)
     table = Table(*names, show_lines=False)
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -14,10 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.calendar import announcement_time, latest_listing_date, submission_window
+from tests.conftest import SAMPLE_DATES, hotpapers
 from tests.loopback import ARXIV_PATH, X_SEARCH_PATH, FakeApi, arxiv_responder, http_date, tweet, x_page, x_response
 
 REFERENCE = Path(__file__).parent / "fixtures" / "reference"
-SAMPLE_DATES = ["2021-06-04", "2020-07-09"]
 WAREHOUSE_TABLES = [
     "stg_arxiv__papers",
     "stg_x__tweets",
@@ -28,18 +25,6 @@ WAREHOUSE_TABLES = [
     "digest_category_daily",
     "digest_tweets",
 ]
-
-
-def hotpapers(*args: str, data_dir: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("X_", "ARXIV_", "HOTPAPERS_", "DAGSTER_HOME"))}
-    full_env.update({"HOTPAPERS_DATA_DIR": str(data_dir), **(env or {})})
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *args],
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 def reference_facts(path: Path) -> tuple[list[tuple[str, int, int]], dict[str, list[str]]]:
@@ -67,16 +52,6 @@ def table_counts(data_dir: Path) -> dict[str, int]:
     for raw in sorted((data_dir / "raw").glob("*/*/data.parquet")):
         counts[str(raw.relative_to(data_dir))] = pq.read_metadata(raw).num_rows
     return counts
-
-
-@pytest.fixture(scope="module")
-def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data_dir = tmp_path_factory.mktemp("sample-data")
-    for listing_date in SAMPLE_DATES:
-        result = hotpapers("run", "--date", listing_date, data_dir=data_dir)
-        assert result.returncode == 0, result.stderr
-        assert f"Hot Papers {listing_date} (sample)" in result.stdout
-    return data_dir
 
 
 @pytest.mark.parametrize("listing_date", SAMPLE_DATES)
