@@ -25,7 +25,7 @@ def hot_papers_post(context: dg.AssetExecutionContext, hotpapers: HotPapersResou
     """The day's "Hot Papers" post (data/digests/hot-papers-YYYY-MM-DD.md), in the published format."""
     listing_date = date.fromisoformat(context.partition_key)
     settings = hotpapers.settings()
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse_path, read_only=True) as con:
         papers = load_digest(con, listing_date)
     text = render_post(papers, listing_date, min_score=settings.min_score)
     path = atomic_write_text(post_path(settings.digests_dir, listing_date), text)

@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import dagster as dg
 import duckdb
 
 
-def table_metadata(con: duckdb.DuckDBPyConnection, table: str, preview_rows: int = 5) -> dict:
-    """Row count, column schema and a Markdown preview of a warehouse table."""
+def table_metadata(con: duckdb.DuckDBPyConnection, table: str, listing_date: date, preview_rows: int = 5) -> dict:
+    """Row count, column schema and a Markdown preview of one listing date of a table."""
     columns = con.execute(
         "select column_name, data_type from information_schema.columns "
         "where table_name = ? order by ordinal_position",
         [table],
     ).fetchall()
-    count = con.execute(f"select count(*) from {table}").fetchone()[0]
+    where = f"where listing_date = DATE '{listing_date.isoformat()}'"
+    count = con.execute(f"select count(*) from {table} {where}").fetchone()[0]
     return {
         "dagster/row_count": count,
         "dagster/column_schema": dg.TableSchema(
             columns=[dg.TableColumn(name=name, type=dtype) for name, dtype in columns]
         ),
-        "preview": dg.MetadataValue.md(markdown_preview(con, table, preview_rows)),
+        "preview": dg.MetadataValue.md(markdown_preview(con, f"(select * from {table} {where})", preview_rows)),
     }
 
 
-def markdown_preview(con: duckdb.DuckDBPyConnection, table: str, limit: int) -> str:
-    cursor = con.execute(f"select * from {table} limit {int(limit)}")
+def markdown_preview(con: duckdb.DuckDBPyConnection, relation: str, limit: int) -> str:
+    cursor = con.execute(f"select * from {relation} limit {int(limit)}")
     names = [d[0] for d in cursor.description]
     lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
     for row in cursor.fetchall():

@@ -98,8 +98,6 @@ def run(
     refresh_listing: bool = typer.Option(False, help="Fetch the arXiv listing again even if it was ingested."),
 ) -> None:
     """Materialize everything the digest of one listing date needs, through Dagster, in-process."""
-    from pipelines.definitions import defs  # imported late: loading assets parses every SQL model
-
     if source not in SOURCES:
         fail(f"--source must be one of {', '.join(SOURCES)}, not {source!r}")
     settings = settings_or_fail()
@@ -113,6 +111,8 @@ def run(
         probe.unlink()
     except OSError as exc:
         fail(f"data directory {settings.data_dir} is not writable: {exc.strerror}")
+
+    from pipelines.definitions import defs  # imported late: loading assets parses every SQL model
 
     selection = [spec.key for spec in defs.resolve_all_asset_specs()]
     listing_kept = partition_path(settings.raw_dir, "arxiv_papers", listing_date).exists() and not refresh_listing

@@ -58,6 +58,15 @@ class Settings(BaseModel):
         return self.data_dir / "warehouse.duckdb"
 
     @property
+    def build_db_path(self) -> Path:
+        """The pipeline's own database; users read data/warehouse.duckdb instead."""
+        return self.data_dir / "build" / "pipeline.duckdb"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
     def digests_dir(self) -> Path:
         return self.data_dir / "digests"
 

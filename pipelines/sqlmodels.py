@@ -1,16 +1,33 @@
-"""SQL models: one ``.sql`` file under ``sql/`` is one DuckDB table, dbt-style but without dbt.
+"""SQL models: one ``.sql`` file under ``sql/`` is one table, dbt-style but without dbt.
 
 A model's upstream models are the tables its SQL reads, found by parsing it with sqlglot, so there is
-no second list of dependencies to keep in sync. Tables no model builds are *sources*: raw Parquet
-views and the settings table, created by :func:`prepare_sources` before any model runs.
+no second list of dependencies to keep in sync. Tables no model builds are *sources*: views over the
+raw Parquet and the one-row ``digest_settings`` table.
+
+Every model is partitioned by ``listing_date``. Its SQL reads the DuckDB variable ``listing_date``:
+set, the query computes that one date (an incremental run replaces just that partition); unset, it
+computes every date (a full rebuild). The same file therefore runs as-is in the ``duckdb`` shell.
+
+Where the tables live:
+
+* the *build database* (``data/build/pipeline.duckdb``) is the pipeline's own: only runs write it,
+  one at a time (Dagster's ``duckdb`` pool);
+* each model partition is then *published* as Parquet
+  (``data/models/<model>/listing_date=D/data.parquet``, replaced atomically), and
+* the *warehouse* users open (``data/warehouse.duckdb``) holds only views over those files; it is
+  rewritten beside itself and renamed into place, so a reader holding it never blocks a run.
 """
 
 from __future__ import annotations
 
+import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from graphlib import TopologicalSorter
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 import pyarrow as pa
@@ -18,12 +35,15 @@ import sqlglot
 from sqlglot import exp
 
 from pipelines.config import Settings
-from pipelines.rawstore import table_glob
+from pipelines.files import replace_atomically, temp_path_beside
+from pipelines.rawstore import partition_path, table_glob
 from pipelines.sources.arxiv_listing import PAPERS_SCHEMA
 from pipelines.sources.x_search import TWEETS_SCHEMA
+from pipelines.warehouse import connect
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 LAYERS = ("staging", "intermediate", "marts")
+PARTITION_COLUMN = "listing_date"
 
 # Source tables the models read, and the raw Parquet table (under data/raw/) behind each.
 RAW_SOURCES: dict[str, tuple[str, pa.Schema]] = {
@@ -79,40 +99,155 @@ def discover(sql_dir: Path = SQL_DIR) -> tuple[SqlModel, ...]:
     return tuple(found[name] for name in TopologicalSorter(graph).static_order())
 
 
-def prepare_sources(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """(Re)create the source views over raw Parquet and the one-row settings table."""
+# --- sources -----------------------------------------------------------------------------------
+
+
+def source_statements(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str]:
+    """Statements that (re)create the raw Parquet views and the settings table."""
+    statements = []
     for view, (raw_table, schema) in RAW_SOURCES.items():
-        glob = table_glob(settings.raw_dir, raw_table)
-        if list(settings.raw_dir.glob(f"{raw_table}/*/data.parquet")):
-            select = f"select * from read_parquet('{_quote(glob)}', hive_partitioning = false, union_by_name = true)"
-        else:
-            select = _empty_select(con, schema)
-        con.execute(f"create or replace view {view} as {select}")
-    con.execute(
+        statements.append(f"create or replace view {view} as {parquet_select(con, settings.raw_dir, raw_table, schema)}")
+    statements.append(
         f"create or replace table {SETTINGS_TABLE} as select "
         f"cast({settings.min_score} as bigint) as min_score, "
         f"cast({settings.embed_min_score} as bigint) as embed_min_score, "
         f"cast({settings.embed_limit} as bigint) as embed_limit"
     )
+    return statements
 
 
-def build_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> int:
-    """Replace the model's table in one transaction; returns its row count."""
+def parquet_select(con: duckdb.DuckDBPyConnection, base: Path, table: str, schema: pa.Schema | list) -> str:
+    """``select *`` over every partition file of a table; an empty typed select while it has none."""
+    if any(base.glob(f"{table}/*/data.parquet")):
+        glob = table_glob(base, table).replace("'", "''")
+        return f"select * from read_parquet('{glob}', hive_partitioning = false, union_by_name = true)"
+    if isinstance(schema, pa.Schema):
+        empty = schema.empty_table()  # noqa: F841 (read by DuckDB's replacement scan below)
+        rel = con.sql("select * from empty")
+        schema = list(zip(rel.columns, [str(t) for t in rel.types]))
+    columns = ", ".join(f'cast(null as {dtype}) as "{name}"' for name, dtype in schema)
+    return f"select {columns} where false"
+
+
+# --- building ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def build_session(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The pipeline's own database with its sources refreshed, closed on exit (one writer per file)."""
+    with connect(settings.build_db_path) as con:
+        for statement in source_statements(con, settings):
+            con.execute(statement)
+        yield con
+
+
+def build_partition(con: duckdb.DuckDBPyConnection, model: SqlModel, listing_date: date) -> int:
+    """Replace one listing date of the model's table in one transaction; returns that partition's rows.
+
+    When the table is missing or its columns no longer match the SQL, the whole model is rebuilt.
+    """
+    if not _schema_matches(con, model):
+        rebuild(con, model)
+    else:
+        con.execute("set variable listing_date = ?", [listing_date])
+        try:
+            _in_transaction(
+                con,
+                f"delete from {model.name} where {PARTITION_COLUMN} = getvariable('listing_date')",
+                f"insert into {model.name} by name {model.sql}",
+            )
+        finally:
+            con.execute("reset variable listing_date")
+    return con.execute(f"select count(*) from {model.name} where {PARTITION_COLUMN} = ?", [listing_date]).fetchone()[0]
+
+
+def rebuild(con: duckdb.DuckDBPyConnection, model: SqlModel) -> int:
+    """Recompute every partition of a model (the variable unset); returns its rows."""
+    con.execute("reset variable listing_date")
+    _in_transaction(con, f"create or replace table {model.name} as {model.sql}")
+    return con.execute(f"select count(*) from {model.name}").fetchone()[0]
+
+
+def _in_transaction(con: duckdb.DuckDBPyConnection, *statements: str) -> None:
     con.execute("begin transaction")
     try:
-        con.execute(f"create or replace table {model.name} as {model.sql}")
+        for statement in statements:
+            con.execute(statement)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    return con.execute(f"select count(*) from {model.name}").fetchone()[0]
 
 
-def _empty_select(con: duckdb.DuckDBPyConnection, schema: pa.Schema) -> str:
-    empty = schema.empty_table()  # noqa: F841 (read by DuckDB's replacement scan below)
-    rel = con.sql("select * from empty")
-    columns = ", ".join(f"cast(null as {t}) as {c}" for c, t in zip(rel.columns, rel.types))
-    return f"select {columns} where false"
+def _schema_matches(con: duckdb.DuckDBPyConnection, model: SqlModel) -> bool:
+    existing = con.execute(
+        "select column_name, data_type from information_schema.columns where table_name = ? order by ordinal_position",
+        [model.name],
+    ).fetchall()
+    if not existing:
+        return False
+    wanted = con.sql(f"select * from ({model.sql}) limit 0")
+    return [(c, str(t)) for c, t in zip(wanted.columns, wanted.types)] == [(c, t) for c, t in existing]
+
+
+# --- publishing --------------------------------------------------------------------------------
+
+
+def publish_partition(con: duckdb.DuckDBPyConnection, settings: Settings, table: str, listing_date: date) -> Path:
+    """Export one partition of a built table as Parquet, atomically (an empty file when it has no rows)."""
+    target = partition_path(settings.models_dir, table, listing_date)
+    tmp = temp_path_beside(target)
+    try:
+        con.execute(
+            f"copy (select * from {table} where {PARTITION_COLUMN} = ?) to '{_quote(str(tmp))}' "
+            "(format parquet, compression zstd)",
+            [listing_date],
+        )
+        return replace_atomically(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def publish_all(con: duckdb.DuckDBPyConnection, settings: Settings, table: str) -> int:
+    """Export every partition of a table (after a full rebuild), dropping partitions that vanished."""
+    dates = [row[0] for row in con.execute(f"select distinct {PARTITION_COLUMN} from {table}").fetchall()]
+    for listing_date in dates:
+        publish_partition(con, settings, table, listing_date)
+    keep = {f"{PARTITION_COLUMN}={d.isoformat()}" for d in dates}
+    for folder in (settings.models_dir / table).glob(f"{PARTITION_COLUMN}=*"):
+        if folder.name not in keep:
+            shutil.rmtree(folder)
+    return len(dates)
+
+
+def publish_warehouse(con: duckdb.DuckDBPyConnection, settings: Settings, models: tuple[SqlModel, ...]) -> Path:
+    """Write the user-facing warehouse (views over the published Parquet) beside it, then rename it in."""
+    target = settings.warehouse_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    statements = source_statements(con, settings)
+    for model in models:
+        columns = con.execute(
+            "select column_name, data_type from information_schema.columns where table_name = ? order by ordinal_position",
+            [model.name],
+        ).fetchall()
+        if columns:
+            select = parquet_select(con, settings.models_dir, model.name, columns)
+            statements.append(f"create or replace view {model.name} as {select}")
+    tmp = temp_path_beside(target)
+    tmp.unlink()  # DuckDB wants to create the file itself
+    try:
+        out = duckdb.connect(str(tmp))
+        try:
+            for statement in statements:
+                out.execute(statement)
+            out.execute("checkpoint")
+        finally:
+            out.close()
+        replace_atomically(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+    return target
 
 
 def _quote(text: str) -> str:

@@ -1,37 +1,51 @@
--- One row per (tweet, cited arXiv id); listing_date is null when the paper is not in our listings.
-with tweets as (
-    select * from stg_x__tweets
+-- One row per (listed paper, tweet citing it): the tweet's latest snapshot from any fetch that can
+-- hold it (the paper's listing date and the 7 days after, which covers the engagement window).
+with papers as (
+    select * from stg_arxiv__papers
+    where getvariable('listing_date') is null or listing_date = getvariable('listing_date')
 ),
 
-papers as (
-    select * from stg_arxiv__papers
+fetched as (
+    select * from stg_x__tweets
+    where getvariable('listing_date') is null
+        or listing_date between cast(getvariable('listing_date') as date)
+            and cast(getvariable('listing_date') as date) + 7
+),
+
+latest as (
+    select *
+    from fetched
+    qualify row_number() over (
+        partition by tweet_id
+        order by snapshot_at desc, listing_date desc
+    ) = 1
 ),
 
 citations as (
     select
         tweet_id,
         unnest(cited_arxiv_ids) as arxiv_id
-    from tweets
+    from latest
 ),
 
 final as (
     select
-        citations.arxiv_id,
         papers.listing_date,
-        tweets.tweet_id,
-        tweets.author_id,
-        tweets.author_name,
-        tweets.author_handle,
-        tweets.created_at,
-        tweets.text,
-        tweets.lang,
-        tweets.retweet_count,
-        tweets.like_count,
-        tweets.retweet_count + tweets.like_count as score,
-        tweets.snapshot_at
+        citations.arxiv_id,
+        latest.tweet_id,
+        latest.author_id,
+        latest.author_name,
+        latest.author_handle,
+        latest.created_at,
+        latest.text,
+        latest.lang,
+        latest.retweet_count,
+        latest.like_count,
+        latest.retweet_count + latest.like_count as score,
+        latest.snapshot_at
     from citations
-    inner join tweets on tweets.tweet_id = citations.tweet_id
-    left join papers on papers.arxiv_id = citations.arxiv_id
+    inner join latest on latest.tweet_id = citations.tweet_id
+    inner join papers on papers.arxiv_id = citations.arxiv_id
 )
 
 select * from final

@@ -1,6 +1,7 @@
 -- The daily digest per category: every category a qualifying paper is listed in, ranked within it.
 with digest as (
     select * from digest_daily
+    where getvariable('listing_date') is null or listing_date = getvariable('listing_date')
 ),
 
 by_category as (

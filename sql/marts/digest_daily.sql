@@ -1,6 +1,7 @@
 -- The daily digest: papers of a listing date scoring at least min_score, ranked by score, retweets, id.
 with papers as (
     select * from paper_engagement
+    where getvariable('listing_date') is null or listing_date = getvariable('listing_date')
 ),
 
 settings as (

@@ -1,10 +1,12 @@
 -- The tweets a digest embeds: each digest paper's most-engaged tweets scoring at least embed_min_score.
 with digest as (
     select * from digest_daily
+    where getvariable('listing_date') is null or listing_date = getvariable('listing_date')
 ),
 
 links as (
     select * from int_tweets_linked_to_papers
+    where getvariable('listing_date') is null or listing_date = getvariable('listing_date')
 ),
 
 settings as (

@@ -1,6 +1,8 @@
--- arXiv papers, one row per paper: typed, whitespace-clean, deduplicated (the newest fetch wins).
+-- arXiv papers of each listing date, one row per paper: typed, deduplicated (the newest fetch wins).
+-- Partitioned by listing_date: with the variable listing_date set, only that date is computed.
 with source as (
     select * from raw_arxiv__papers
+    where getvariable('listing_date') is null or listing_date = getvariable('listing_date')
 ),
 
 ranked as (

@@ -1,20 +1,23 @@
--- Original tweets citing arXiv, one row per tweet: its latest engagement snapshot only.
+-- Original tweets citing arXiv found by the engagement fetch of each listing date, one row per tweet
+-- and fetch: typed, deduplicated. Partitioned by the listing date of the fetch.
 with source as (
     select * from raw_x__tweets
+    where getvariable('listing_date') is null or listing_date = getvariable('listing_date')
 ),
 
 ranked as (
     select
         *,
         row_number() over (
-            partition by tweet_id
-            order by fetched_at desc, listing_date desc
+            partition by listing_date, tweet_id
+            order by fetched_at desc
         ) as recency
     from source
 ),
 
 final as (
     select
+        cast(listing_date as date) as listing_date,
         tweet_id,
         author_id,
         author_name,
