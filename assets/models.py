@@ -5,7 +5,6 @@ recomputes only D (the SQL reads the ``listing_date`` variable) and republishes 
 """
 
 import hashlib
-import warnings
 from datetime import date
 
 import dagster as dg
@@ -25,13 +24,11 @@ from pipelines.sqlmodels import (
 
 # Reads wider than "the same listing date": a paper's tweets come from the fetch of its own listing
 # date and the fetches of the next three, whose windows overlap its engagement window.
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", dg.BetaWarning)  # allow_nonexistent_upstream_partitions is beta
-    WIDER_READS = {
-        ("int_tweets_linked_to_papers", "stg_x__tweets"): dg.TimeWindowPartitionMapping(
-            start_offset=0, end_offset=3, allow_nonexistent_upstream_partitions=True
-        ),
-    }
+WIDER_READS = {
+    ("int_tweets_linked_to_papers", "stg_x__tweets"): dg.TimeWindowPartitionMapping(
+        start_offset=0, end_offset=3, allow_nonexistent_upstream_partitions=True
+    ),
+}
 
 
 def model_asset(model: SqlModel) -> dg.AssetsDefinition:

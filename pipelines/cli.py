@@ -25,7 +25,9 @@ from pipelines.sources.http import one_line
 from pipelines.resources import SOURCES, HotPapersResource, sample_dates
 from pipelines.warehouse import WarehouseMissing, connect
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=__doc__.splitlines()[0]
+)
 out = Console(soft_wrap=True)
 
 
@@ -76,9 +78,20 @@ def choose_listing_date(text: Optional[str], source: str, settings: Settings) ->
     return listing_date
 
 
-def dagster_instance() -> dg.DagsterInstance:
-    """The instance in DAGSTER_HOME when set (runs then show in the UI), else a throwaway one."""
-    return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+def dagster_instance(settings: Settings) -> dg.DagsterInstance:
+    """The instance in DAGSTER_HOME when set, else the data directory's own (``<data>/dagster``).
+
+    Either way it persists, so concurrent runs share the ``duckdb`` pool and `dagster dev` (which
+    uses ./data/dagster by default, see dagster.yaml) shows the CLI's runs.
+    """
+    if os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.get()
+    home = settings.data_dir / "dagster"
+    home.mkdir(parents=True, exist_ok=True)
+    return dg.DagsterInstance.local_temp(
+        tempdir=str(home.resolve()),
+        overrides={"concurrency": {"pools": {"default_limit": 1}}, "telemetry": {"enabled": False}},
+    )
 
 
 def first_failure(result: dg.ExecuteInProcessResult) -> str:
@@ -119,7 +132,7 @@ def run(
     if listing_kept:
         selection.remove(dg.AssetKey("raw_arxiv__papers"))
     try:
-        result = materialize_listing(defs, selection, listing_date, source)
+        result = materialize_listing(defs, selection, listing_date, source, dagster_instance(settings))
     except dg.DagsterError as exc:
         fail(one_line(exc))
     if not result.success:
@@ -128,14 +141,18 @@ def run(
 
 
 def materialize_listing(
-    defs: dg.Definitions, selection: list[dg.AssetKey], listing_date: date, source: str
+    defs: dg.Definitions,
+    selection: list[dg.AssetKey],
+    listing_date: date,
+    source: str,
+    instance: dg.DagsterInstance,
 ) -> dg.ExecuteInProcessResult:
     return dg.materialize(
-        [a for a in defs.assets],  # type: ignore[union-attr]
-        selection=selection,
+        [*defs.assets, *defs.asset_checks],  # type: ignore[misc]
+        selection=dg.AssetSelection.assets(*selection),
         partition_key=listing_date.isoformat(),
         resources={"hotpapers": HotPapersResource(source=source)},
-        instance=dagster_instance(),
+        instance=instance,
         run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
         raise_on_error=False,
         tags={"hotpapers/source": source},
@@ -211,7 +228,14 @@ def digest(
 
 
 def main() -> None:
-    app()
+    """Entry point: anything unexpected still ends as one line (HOTPAPERS_DEBUG=1 shows the traceback)."""
+    try:
+        app()
+    except Exception as exc:  # noqa: BLE001 (the last line of defence for the one-line rule)
+        if os.environ.get("HOTPAPERS_DEBUG"):
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {one_line(exc)} (HOTPAPERS_DEBUG=1 shows details)", file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ class Settings(BaseModel):
     min_score: int = Field(50, ge=0)
     embed_min_score: int = Field(25, ge=0)
     embed_limit: int = Field(10, ge=0)
+    refresh_listings: int = Field(3, ge=0, le=20)
     http_timeout_seconds: float = Field(30.0, gt=0)
     http_retries: int = Field(5, ge=0)
 
@@ -89,6 +90,7 @@ _ENV = {
     "HOTPAPERS_MIN_SCORE": "min_score",
     "HOTPAPERS_EMBED_MIN_SCORE": "embed_min_score",
     "HOTPAPERS_EMBED_LIMIT": "embed_limit",
+    "HOTPAPERS_REFRESH_LISTINGS": "refresh_listings",
     "HOTPAPERS_HTTP_TIMEOUT_SECONDS": "http_timeout_seconds",
     "HOTPAPERS_HTTP_RETRIES": "http_retries",
 }

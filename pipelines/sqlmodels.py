@@ -99,6 +99,48 @@ def discover(sql_dir: Path = SQL_DIR) -> tuple[SqlModel, ...]:
     return tuple(found[name] for name in TopologicalSorter(graph).static_order())
 
 
+@dataclass(frozen=True)
+class SqlTest:
+    """A dbt-style data test: SQL under sql/tests/ that returns the failing rows (none = pass).
+
+    Named ``<table>__<what_must_hold>.sql``; it becomes an asset check on that table's asset.
+    """
+
+    table: str
+    name: str
+    path: Path
+    sql: str
+
+    @property
+    def description(self) -> str:
+        return SqlModel(self.name, "tests", self.path, self.sql, ()).description
+
+
+@cache
+def discover_tests(sql_dir: Path = SQL_DIR) -> tuple[SqlTest, ...]:
+    models = {m.name for m in discover(sql_dir)}
+    tests = []
+    for path in sorted((sql_dir / "tests").glob("*.sql")):
+        table = max((m for m in models if path.stem.startswith(m + "__")), key=len, default="")
+        name = path.stem.removeprefix(table + "__")
+        if not table or not name:
+            raise ValueError(f"{path.name}: name data tests <model>__<check>.sql after an existing model")
+        tests.append(SqlTest(table, name, path, path.read_text(encoding="utf-8")))
+    return tuple(tests)
+
+
+def count_failures(con: duckdb.DuckDBPyConnection, test: SqlTest, listing_date: date | None) -> int:
+    """Run a data test for one listing date (or all when None) and count the rows it returns.
+
+    The variable stays set, so the caller can show the failing rows of the same date.
+    """
+    if listing_date is None:
+        con.execute("reset variable listing_date")
+    else:
+        con.execute("set variable listing_date = ?", [listing_date])
+    return con.execute(f"select count(*) from ({test.sql})").fetchone()[0]
+
+
 # --- sources -----------------------------------------------------------------------------------
 
 

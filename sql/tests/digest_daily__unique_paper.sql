@@ -1,0 +1,9 @@
+-- Each paper appears once per listing date.
+select
+    listing_date,
+    arxiv_id,
+    count(*) as copies
+from digest_daily
+where getvariable('listing_date') is null or listing_date = getvariable('listing_date')
+group by listing_date, arxiv_id
+having count(*) > 1
