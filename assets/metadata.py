@@ -8,14 +8,16 @@ import dagster as dg
 import duckdb
 
 
-def table_metadata(con: duckdb.DuckDBPyConnection, table: str, listing_date: date, preview_rows: int = 5) -> dict:
-    """Row count, column schema and a Markdown preview of one listing date of a table."""
+def table_metadata(
+    con: duckdb.DuckDBPyConnection, table: str, listing_date: date | None, preview_rows: int = 5
+) -> dict:
+    """Row count, column schema and a Markdown preview of one listing date of a table (or all of it)."""
     columns = con.execute(
         "select column_name, data_type from information_schema.columns "
         "where table_name = ? order by ordinal_position",
         [table],
     ).fetchall()
-    where = f"where listing_date = DATE '{listing_date.isoformat()}'"
+    where = "" if listing_date is None else f"where listing_date = DATE '{listing_date.isoformat()}'"
     count = con.execute(f"select count(*) from {table} {where}").fetchone()[0]
     return {
         "dagster/row_count": count,

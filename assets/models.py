@@ -20,6 +20,7 @@ from pipelines.sqlmodels import (
     discover,
     publish_partition,
     publish_warehouse,
+    rebuild,
 )
 
 # Reads wider than "the same listing date": a paper's tweets come from the fetch of its own listing
@@ -42,7 +43,7 @@ def model_asset(model: SqlModel) -> dg.AssetsDefinition:
     @dg.asset(
         name=model.name,
         deps=deps,
-        partitions_def=LISTING_DATES,
+        partitions_def=LISTING_DATES if model.partitioned else None,
         group_name=model.layer,
         kinds={"duckdb", "sql"},
         owners=["team:hotpapers"],
@@ -52,10 +53,13 @@ def model_asset(model: SqlModel) -> dg.AssetsDefinition:
         metadata={"sql": sql_markdown, "file": f"sql/{model.layer}/{model.path.name}"},
     )
     def _build(context: dg.AssetExecutionContext, hotpapers: HotPapersResource) -> dg.MaterializeResult:
-        listing_date = date.fromisoformat(context.partition_key)
+        listing_date = date.fromisoformat(context.partition_key) if model.partitioned else None
         settings = hotpapers.settings()
         with build_session(settings) as con:
-            build_partition(con, model, listing_date)
+            if listing_date is None:
+                rebuild(con, model)
+            else:
+                build_partition(con, model, listing_date)
             path = publish_partition(con, settings, model.name, listing_date)
             publish_warehouse(con, settings, discover())
             metadata = table_metadata(con, model.name, listing_date)

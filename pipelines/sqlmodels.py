@@ -4,9 +4,10 @@ A model's upstream models are the tables its SQL reads, found by parsing it with
 no second list of dependencies to keep in sync. Tables no model builds are *sources*: views over the
 raw Parquet and the one-row ``digest_settings`` table.
 
-Every model is partitioned by ``listing_date``. Its SQL reads the DuckDB variable ``listing_date``:
-set, the query computes that one date (an incremental run replaces just that partition); unset, it
-computes every date (a full rebuild). The same file therefore runs as-is in the ``duckdb`` shell.
+A model whose SQL reads the DuckDB variable ``listing_date`` is partitioned by that column: with the
+variable set, the query computes that one date (an incremental run replaces just that partition);
+unset, every date (a full rebuild). The same file therefore runs as-is in the ``duckdb`` shell.
+A model that never reads the variable is rebuilt whole each time (e.g. reading lists).
 
 Where the tables live:
 
@@ -60,6 +61,10 @@ class SqlModel:
     path: Path
     sql: str
     reads: tuple[str, ...]
+
+    @property
+    def partitioned(self) -> bool:
+        return "getvariable('listing_date')" in self.sql
 
     @property
     def description(self) -> str:
@@ -235,16 +240,18 @@ def _schema_matches(con: duckdb.DuckDBPyConnection, model: SqlModel) -> bool:
 # --- publishing --------------------------------------------------------------------------------
 
 
-def publish_partition(con: duckdb.DuckDBPyConnection, settings: Settings, table: str, listing_date: date) -> Path:
-    """Export one partition of a built table as Parquet, atomically (an empty file when it has no rows)."""
+def publish_partition(
+    con: duckdb.DuckDBPyConnection, settings: Settings, table: str, listing_date: date | None
+) -> Path:
+    """Export one partition of a built table (the whole table for ``None``) as Parquet, atomically.
+
+    An empty partition is still written, so rows that disappeared also disappear for readers.
+    """
     target = partition_path(settings.models_dir, table, listing_date)
+    where = "" if listing_date is None else f"where {PARTITION_COLUMN} = DATE '{listing_date.isoformat()}'"
     tmp = temp_path_beside(target)
     try:
-        con.execute(
-            f"copy (select * from {table} where {PARTITION_COLUMN} = ?) to '{_quote(str(tmp))}' "
-            "(format parquet, compression zstd)",
-            [listing_date],
-        )
+        con.execute(f"copy (select * from {table} {where}) to '{_quote(str(tmp))}' (format parquet, compression zstd)")
         return replace_atomically(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
