@@ -281,7 +281,9 @@ class FakeApi:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._server.handle_error = lambda request, client_address: None  # quiet on client disconnects
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-api", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-api", daemon=True
+        )
 
     # script
     def enqueue(self, path: str, *responses: Script) -> "FakeApi":
