@@ -6,7 +6,7 @@ import os
 from datetime import date
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from pipelines.calendar import parse_holidays
 
@@ -35,6 +35,7 @@ class Settings(BaseModel):
     refresh_listings: int = Field(3, ge=0, le=20)
     http_timeout_seconds: float = Field(30.0, gt=0)
     http_retries: int = Field(5, ge=0)
+    reading_lists_dir: Path | None = None  # Markdown reading lists; None: <data_dir>/reading_lists
 
     @field_validator("categories", mode="before")
     @classmethod
@@ -49,6 +50,12 @@ class Settings(BaseModel):
         if isinstance(value, str):
             return parse_holidays(value)
         return value
+
+    @model_validator(mode="after")
+    def _default_reading_lists_dir(self) -> "Settings":
+        if self.reading_lists_dir is None:
+            self.reading_lists_dir = self.data_dir / "reading_lists"
+        return self
 
     @property
     def raw_dir(self) -> Path:
@@ -93,6 +100,7 @@ _ENV = {
     "HOTPAPERS_REFRESH_LISTINGS": "refresh_listings",
     "HOTPAPERS_HTTP_TIMEOUT_SECONDS": "http_timeout_seconds",
     "HOTPAPERS_HTTP_RETRIES": "http_retries",
+    "HOTPAPERS_READING_LISTS_DIR": "reading_lists_dir",
 }
 
 

@@ -38,7 +38,9 @@ from sqlglot import exp
 from pipelines.config import Settings
 from pipelines.files import replace_atomically, temp_path_beside
 from pipelines.rawstore import partition_path, table_glob
+from pipelines.reading_list import ENTRIES_SCHEMA, FILES_SCHEMA
 from pipelines.sources.arxiv_listing import PAPERS_SCHEMA
+from pipelines.sources.arxiv_lookup import LOOKUPS_SCHEMA
 from pipelines.sources.x_search import TWEETS_SCHEMA
 from pipelines.warehouse import connect
 
@@ -50,6 +52,9 @@ PARTITION_COLUMN = "listing_date"
 RAW_SOURCES: dict[str, tuple[str, pa.Schema]] = {
     "raw_arxiv__papers": ("arxiv_papers", PAPERS_SCHEMA),
     "raw_x__tweets": ("x_tweets", TWEETS_SCHEMA),
+    "raw_reading_list__entries": ("reading_list_entries", ENTRIES_SCHEMA),
+    "raw_reading_list__files": ("reading_list_files", FILES_SCHEMA),
+    "raw_arxiv__looked_up_papers": ("arxiv_looked_up_papers", LOOKUPS_SCHEMA),
 }
 SETTINGS_TABLE = "digest_settings"
 
