@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 from datetime import date, datetime, timezone
-from typing import NoReturn, Optional
+from typing import Optional
 
 import dagster as dg
 import duckdb
@@ -18,6 +18,8 @@ from rich.table import Table
 
 from pipelines.calendar import NotAListingDate, announcement_time, latest_listing_date, submission_window
 from pipelines.categories import UnknownCategory, expand_categories
+from pipelines.cli_reading_list import reading_list_app
+from pipelines.cli_support import fail, run_with_one_line_errors
 from pipelines.config import ConfigError, Settings, load_settings
 from pipelines.rawstore import partition_path
 from pipelines.render import load_digest, post_path, render_post
@@ -31,9 +33,6 @@ app = typer.Typer(
 out = Console(soft_wrap=True)
 
 
-def fail(message: str) -> NoReturn:
-    print(f"error: {message}", file=sys.stderr)
-    raise typer.Exit(1)
 
 
 def settings_or_fail() -> Settings:
@@ -227,15 +226,12 @@ def digest(
     sys.stdout.write(render_post(papers, listing_date, min_score=settings.min_score, category=category))
 
 
+app.add_typer(reading_list_app, name="reading-list")
+
+
 def main() -> None:
     """Entry point: anything unexpected still ends as one line (HOTPAPERS_DEBUG=1 shows the traceback)."""
-    try:
-        app()
-    except Exception as exc:  # noqa: BLE001 (the last line of defence for the one-line rule)
-        if os.environ.get("HOTPAPERS_DEBUG"):
-            raise
-        print(f"error: unexpected {type(exc).__name__}: {one_line(exc)} (HOTPAPERS_DEBUG=1 shows details)", file=sys.stderr)
-        sys.exit(2)
+    run_with_one_line_errors(app)
 
 
 if __name__ == "__main__":

@@ -8,14 +8,13 @@ keeps failing end as one ``error: …`` line and exit 1.
 
 from __future__ import annotations
 
-import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import NoReturn
 
 import typer
 
+from pipelines.cli_support import fail
 from pipelines.config import ConfigError, load_settings
 from pipelines.reading_list import (
     ReadingListError,
@@ -29,7 +28,7 @@ from pipelines.reading_list import (
     read_reading_list,
 )
 from pipelines.sources.arxiv_lookup import ArxivLookup, look_up
-from pipelines.sources.http import SourceError, one_line
+from pipelines.sources.http import SourceError
 
 reading_list_app = typer.Typer(
     add_completion=False,
@@ -37,11 +36,6 @@ reading_list_app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Check Markdown reading lists (## N. Title ([link](url)) entries) against arXiv.",
 )
-
-
-def fail(message: str) -> NoReturn:
-    print(f"error: {message}", file=sys.stderr)
-    raise typer.Exit(1)
 
 
 @reading_list_app.callback()
@@ -82,18 +76,3 @@ def check(file: Path = typer.Argument(..., help="A Markdown reading list, e.g. d
     for row in progress:
         print(progress_summary(row), file=sys.stderr)
     raise typer.Exit(1 if problems else 0)
-
-
-def main() -> None:
-    """Standalone entry point (``python -m pipelines.cli_reading_list``), with the one-line rule."""
-    try:
-        reading_list_app()
-    except Exception as exc:  # noqa: BLE001 (the last line of defence for the one-line rule)
-        if os.environ.get("HOTPAPERS_DEBUG"):
-            raise
-        print(f"error: unexpected {type(exc).__name__}: {one_line(exc)} (HOTPAPERS_DEBUG=1 shows details)", file=sys.stderr)
-        sys.exit(2)
-
-
-if __name__ == "__main__":
-    main()

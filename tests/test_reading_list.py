@@ -424,7 +424,7 @@ def cli(*args: str, api: FakeApi | None = None, delay: str = "0") -> subprocess.
     env["ARXIV_DELAY_SECONDS"] = delay
     env["HOTPAPERS_HTTP_RETRIES"] = "0"
     return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli_reading_list", *args], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "pipelines.cli", "reading-list", *args], env=env, capture_output=True, text=True, timeout=120
     )
 
 

@@ -37,7 +37,8 @@ final as (
         score,
         tweet_count,
         abstract,
-        as_of
+        as_of,
+        on_reading_list
     from ranked
 )
 

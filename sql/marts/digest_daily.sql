@@ -1,4 +1,5 @@
--- The daily digest: papers of a listing date scoring at least min_score, ranked by score, retweets, id.
+-- The daily digest: papers of a listing date scoring at least min_score, ranked by score, retweets, id;
+-- on_reading_list marks the papers already on one of the reading lists.
 with papers as (
     select * from paper_engagement
     where getvariable('listing_date') is null or listing_date = getvariable('listing_date')
@@ -6,6 +7,10 @@ with papers as (
 
 settings as (
     select * from digest_settings
+),
+
+reading_list as (
+    select * from int_reading_list_papers
 ),
 
 qualifying as (
@@ -39,8 +44,10 @@ final as (
         score,
         tweet_count,
         abstract,
-        as_of
+        as_of,
+        reading_list.arxiv_id is not null as on_reading_list
     from ranked
+    left join reading_list using (arxiv_id)
 )
 
 select * from final
