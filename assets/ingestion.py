@@ -60,6 +60,9 @@ def raw_x__tweets(context: dg.AssetExecutionContext, hotpapers: HotPapersResourc
     """Original tweets linking to arXiv, posted from the listing's announcement on: an engagement snapshot."""
     listing_date = date.fromisoformat(context.partition_key)
     settings = hotpapers.settings()
+    if reason := hotpapers.skip_reasons(listing_date, settings).get("raw_x__tweets"):
+        context.log.info(reason)  # e.g. no X_BEARER_TOKEN: the other sources still make a digest
+        return dg.MaterializeResult(metadata={"skipped": reason, "source": hotpapers.source})
     stats = RequestStats()
     announced = announcement_time(listing_date)
     with hotpapers.endpoints(listing_date, settings) as endpoints:

@@ -7,11 +7,16 @@ from datetime import date
 import dagster as dg
 import duckdb
 
+from pipelines.schema import column_schema
+
 
 def table_metadata(
     con: duckdb.DuckDBPyConnection, table: str, listing_date: date | None, preview_rows: int = 5
 ) -> dict:
-    """Row count, column schema and a Markdown preview of one listing date of a table (or all of it)."""
+    """Row count, column schema and a Markdown preview of one listing date of a table (or all of it).
+
+    Column types are the built table's; descriptions come from sql/schema.yml.
+    """
     columns = con.execute(
         "select column_name, data_type from information_schema.columns "
         "where table_name = ? order by ordinal_position",
@@ -21,9 +26,7 @@ def table_metadata(
     count = con.execute(f"select count(*) from {table} {where}").fetchone()[0]
     return {
         "dagster/row_count": count,
-        "dagster/column_schema": dg.TableSchema(
-            columns=[dg.TableColumn(name=name, type=dtype) for name, dtype in columns]
-        ),
+        "dagster/column_schema": column_schema(table, columns),
         "preview": dg.MetadataValue.md(markdown_preview(con, f"(select * from {table} {where})", preview_rows)),
     }
 

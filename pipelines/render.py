@@ -1,9 +1,11 @@
-"""Renders digests from the marts (and nothing else) through Jinja2 with autoescaping."""
+"""Renders digests from the marts (and nothing else): Markdown through Jinja2 with autoescaping, and JSON."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -48,6 +50,27 @@ def snapshot_time(moment: datetime | None) -> str:
     return moment.strftime("%m/%d/%Y %H:%M:%S") if moment else "no snapshot"
 
 
+def other_sources(paper: dict) -> list[str]:
+    """The figures of each source beyond X that engaged with the paper ([] for an X-only paper)."""
+    parts = []
+    if paper.get("on_hf_daily_papers"):
+        parts.append(f"Hugging Face: {_n(paper['hf_upvotes'], 'upvote')}, {_n(paper['hf_comments'], 'comment')}")
+    if paper.get("hn_stories"):
+        stories = f" ({paper['hn_stories']} stories)" if paper["hn_stories"] > 1 else ""
+        parts.append(f"Hacker News: {_n(paper['hn_points'], 'point')}, {_n(paper['hn_comments'], 'comment')}{stories}")
+    if paper.get("bluesky_posts"):
+        posts = f" ({paper['bluesky_posts']} posts)" if paper["bluesky_posts"] > 1 else ""
+        parts.append(
+            f"Bluesky: {_n(paper['bluesky_likes'], 'like')}, {_n(paper['bluesky_reposts'], 'repost')}, "
+            f"{_n(paper['bluesky_quotes'], 'quote')}, {_n(paper['bluesky_replies'], 'reply', 'replies')}{posts}"
+        )
+    return parts
+
+
+def _n(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else many or one + 's'}"
+
+
 def category_link(category: str) -> Markup:
     name = escape(category)
     return Markup(f"[{name}](https://arxiv.org/list/{name}/recent)")
@@ -69,6 +92,7 @@ def _environment() -> Environment:
         tweet_date=tweet_date,
         snapshot_time=snapshot_time,
         category_link=category_link,
+        other_sources=other_sources,
     )
     return env
 
@@ -117,6 +141,45 @@ def render_post(
         papers=papers,
         min_score=min_score,
     )
+
+
+def digest_document(
+    papers: list[dict], listing_date: date, *, min_score: int, category: str | None = None
+) -> dict:
+    """The digest as data: each paper's mart row (every column), its links and its embedded tweets."""
+    return {
+        "listing_date": listing_date,
+        "category": category,
+        "min_score": min_score,
+        "papers": [
+            {
+                **{k: v for k, v in paper.items() if k != "tweets"},
+                "abs_url": f"https://arxiv.org/abs/{paper['arxiv_id']}",
+                "pdf_url": f"https://arxiv.org/pdf/{paper['arxiv_id']}",
+                "tweets": [
+                    {**tweet, "url": f"https://twitter.com/{tweet['author_handle']}/status/{tweet['tweet_id']}"}
+                    for tweet in paper.get("tweets", [])
+                ],
+            }
+            for paper in papers
+        ],
+    }
+
+
+def render_json(papers: list[dict], listing_date: date, *, min_score: int, category: str | None = None) -> str:
+    """The digest as JSON; times are UTC, written ISO 8601 with a ``Z``."""
+    document = digest_document(papers, listing_date, min_score=min_score, category=category)
+    return json.dumps(document, default=_json_value, ensure_ascii=False, indent=2) + "\n"
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat() + ("Z" if value.tzinfo is None else "")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def post_slug(listing_date: date, category: str | None = None) -> str:

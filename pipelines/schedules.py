@@ -1,5 +1,6 @@
 """The daily schedule: after arXiv's 20:00 New York announcement, build the new listing and refresh
-the engagement of the last few listing dates (shares keep coming for days)."""
+the engagement of the last few listing dates (shares keep coming for days). And a second daily
+schedule for the freshness check, which looks at the clock, not at a partition."""
 
 from __future__ import annotations
 
@@ -7,17 +8,30 @@ from datetime import date, datetime, timedelta
 
 import dagster as dg
 
+from assets.checks import FRESHNESS_CHECK
 from pipelines.calendar import announcement_time, latest_listing_date, previous_listing_date
 from pipelines.config import Settings, load_settings
-from pipelines.partitions import LISTING_DATES
-
-LISTING_ASSET = dg.AssetKey("raw_arxiv__papers")
+from pipelines.rawstore import partition_path
+from pipelines.runs import LISTING_ASSET, executable_asset_keys
 
 daily_job = dg.define_asset_job(
     "hot_papers_daily",
-    selection=dg.AssetSelection.all(),
-    partitions_def=LISTING_DATES,
+    selection=dg.AssetSelection.all() - dg.AssetSelection.checks(FRESHNESS_CHECK),
     description="Everything one listing date's digest needs: listing, engagement, models, post.",
+)
+
+freshness_job = dg.define_asset_job(
+    "listing_freshness",
+    selection=dg.AssetSelection.checks(FRESHNESS_CHECK),
+    description="Is the newest announced listing ingested? (the freshness check alone, against the clock)",
+)
+
+freshness_schedule = dg.ScheduleDefinition(
+    name="listing_freshness_daily",
+    job=freshness_job,
+    cron_schedule="30 22 * * *",
+    execution_timezone="America/New_York",
+    description="Every day 22:30 New York, two hours after arXiv's announcement: is the new listing in?",
 )
 
 
@@ -35,10 +49,13 @@ def schedule_plan(tick: datetime, settings: Settings) -> list[tuple[date, bool]]
 
 
 def run_requests(tick: datetime, settings: Settings, all_keys: list[dg.AssetKey]) -> list[dg.RunRequest]:
+    """One run per planned date: a refresh keeps the ingested listing (engagement only), unless the
+    listing was never ingested (the daemon was down), which it then fetches too."""
     requests = []
     for listing_date, is_new in schedule_plan(tick, settings):
         partition = listing_date.isoformat()
-        keys = all_keys if is_new else [k for k in all_keys if k != LISTING_ASSET]
+        ingested = partition_path(settings.raw_dir, "arxiv_papers", listing_date).exists()
+        keys = [k for k in all_keys if k != LISTING_ASSET] if ingested and not is_new else all_keys
         kind = "listing" if is_new else "refresh"
         requests.append(
             dg.RunRequest(
@@ -60,6 +77,5 @@ def run_requests(tick: datetime, settings: Settings, all_keys: list[dg.AssetKey]
 def daily_hot_papers(context: dg.ScheduleEvaluationContext):
     from pipelines.definitions import defs  # the schedule is part of defs: look the assets up lazily
 
-    keys = sorted((spec.key for spec in defs.resolve_all_asset_specs()), key=lambda k: k.to_user_string())
-    requests = run_requests(context.scheduled_execution_time, load_settings(), keys)
+    requests = run_requests(context.scheduled_execution_time, load_settings(), executable_asset_keys(defs))
     return requests or dg.SkipReason("no listing date to build or refresh")

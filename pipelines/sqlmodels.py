@@ -16,12 +16,17 @@ Where the tables live:
 * each model partition is then *published* as Parquet
   (``data/models/<model>/listing_date=D/data.parquet``, replaced atomically), and
 * the *warehouse* users open (``data/warehouse.duckdb``) holds only views over those files; it is
-  rewritten beside itself and renamed into place, so a reader holding it never blocks a run.
+  rewritten beside itself and renamed into place, so a reader holding it never blocks a run. Its views
+  read the files through globs, so a newly published partition shows at once: the warehouse is
+  rewritten only when its views change (a model's first partition, new columns, new settings).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -35,12 +40,16 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
-from pipelines.config import Settings
-from pipelines.files import replace_atomically, temp_path_beside
-from pipelines.rawstore import partition_path, table_glob
+from pipelines.config import ENGAGEMENT_SOURCES, Settings
+from pipelines.files import replace_atomically, replace_many_atomically, temp_path_beside
+from pipelines.rawstore import PARTITION_FILE, partition_path, table_glob
 from pipelines.reading_list import ENTRIES_SCHEMA, FILES_SCHEMA
 from pipelines.sources.arxiv_listing import PAPERS_SCHEMA
 from pipelines.sources.arxiv_lookup import LOOKUPS_SCHEMA
+from pipelines.sources.bluesky import POSTS_SCHEMA
+from pipelines.sources.hf_daily_papers import PAPERS_SCHEMA as HF_PAPERS_SCHEMA
+from pipelines.sources.hn_algolia import STORIES_SCHEMA
+from pipelines.snapshots import SNAPSHOTS_SCHEMA, SNAPSHOTS_TABLE
 from pipelines.sources.x_search import TWEETS_SCHEMA
 from pipelines.warehouse import connect
 
@@ -52,11 +61,22 @@ PARTITION_COLUMN = "listing_date"
 RAW_SOURCES: dict[str, tuple[str, pa.Schema]] = {
     "raw_arxiv__papers": ("arxiv_papers", PAPERS_SCHEMA),
     "raw_x__tweets": ("x_tweets", TWEETS_SCHEMA),
+    "raw_x__tweet_snapshots": (SNAPSHOTS_TABLE, SNAPSHOTS_SCHEMA),
+    "raw_hf__daily_papers": ("hf_daily_papers", HF_PAPERS_SCHEMA),
+    "raw_hn__stories": ("hn_stories", STORIES_SCHEMA),
+    "raw_bluesky__posts": ("bluesky_posts", POSTS_SCHEMA),
     "raw_reading_list__entries": ("reading_list_entries", ENTRIES_SCHEMA),
     "raw_reading_list__files": ("reading_list_files", FILES_SCHEMA),
     "raw_arxiv__looked_up_papers": ("arxiv_looked_up_papers", LOOKUPS_SCHEMA),
 }
 SETTINGS_TABLE = "digest_settings"
+STATE_TABLE = "_hotpapers_state"
+"""Bookkeeping in the build database: what its source views and the published warehouse were made from.
+
+Creating a view over Parquet read with ``union_by_name`` reads the footer of every file (a year of
+history is hundreds of files), so both are redone only when what they are made from changes; redoing
+them in every step made a daily run's cost grow with the history.
+"""
 
 
 @dataclass(frozen=True)
@@ -163,14 +183,24 @@ def source_statements(con: duckdb.DuckDBPyConnection, settings: Settings) -> lis
         f"create or replace table {SETTINGS_TABLE} as select "
         f"cast({settings.min_score} as bigint) as min_score, "
         f"cast({settings.embed_min_score} as bigint) as embed_min_score, "
-        f"cast({settings.embed_limit} as bigint) as embed_limit"
+        f"cast({settings.embed_limit} as bigint) as embed_limit, "
+        + engagement_settings_columns(settings)
     )
     return statements
 
 
+def engagement_settings_columns(settings: Settings) -> str:
+    """The score's weights, the per-account cap and the ignore list (entries are validated ``source:account``)."""
+    ignored = ", ".join("'" + entry.replace("'", "''") + "'" for entry in settings.ignore_accounts)
+    weights = ", ".join(
+        f"cast({float(getattr(settings, f'weight_{s}'))!r} as double) as weight_{s}" for s in ENGAGEMENT_SOURCES
+    )
+    return f"{weights}, cast({float(settings.account_cap)!r} as double) as account_cap, cast([{ignored}] as varchar[]) as ignored_accounts"
+
+
 def parquet_select(con: duckdb.DuckDBPyConnection, base: Path, table: str, schema: pa.Schema | list) -> str:
     """``select *`` over every partition file of a table; an empty typed select while it has none."""
-    if any(base.glob(f"{table}/*/data.parquet")):
+    if any(base.glob(f"{table}/**/data.parquet")):
         glob = table_glob(base, table).replace("'", "''")
         return f"select * from read_parquet('{glob}', hive_partitioning = false, union_by_name = true)"
     if isinstance(schema, pa.Schema):
@@ -186,11 +216,23 @@ def parquet_select(con: duckdb.DuckDBPyConnection, base: Path, table: str, schem
 
 @contextmanager
 def build_session(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The pipeline's own database with its sources refreshed, closed on exit (one writer per file)."""
+    """The pipeline's own database with its sources up to date, closed on exit (one writer per file)."""
     with connect(settings.build_db_path) as con:
-        for statement in source_statements(con, settings):
-            con.execute(statement)
+        if settings.duckdb_memory_limit:
+            con.execute(f"set memory_limit = '{settings.duckdb_memory_limit}'")
+        refresh_sources(con, settings)
         yield con
+
+
+def refresh_sources(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
+    """(Re)create the source views and the settings table if what they are made from changed."""
+    statements = source_statements(con, settings)
+    fingerprint = _fingerprint(statements, [str(schema) for _, schema in RAW_SOURCES.values()])
+    if _state(con).get("sources") == fingerprint:
+        return False
+    _in_transaction(con, *statements)
+    _set_state(con, "sources", fingerprint)
+    return True
 
 
 def build_partition(con: duckdb.DuckDBPyConnection, model: SqlModel, listing_date: date) -> int:
@@ -201,16 +243,39 @@ def build_partition(con: duckdb.DuckDBPyConnection, model: SqlModel, listing_dat
     if not _schema_matches(con, model):
         rebuild(con, model)
     else:
-        con.execute("set variable listing_date = ?", [listing_date])
-        try:
-            _in_transaction(
-                con,
-                f"delete from {model.name} where {PARTITION_COLUMN} = getvariable('listing_date')",
-                f"insert into {model.name} by name {model.sql}",
-            )
-        finally:
-            con.execute("reset variable listing_date")
+        _replace_partition(con, model, listing_date)
     return con.execute(f"select count(*) from {model.name} where {PARTITION_COLUMN} = ?", [listing_date]).fetchone()[0]
+
+
+def build_and_publish(
+    con: duckdb.DuckDBPyConnection, settings: Settings, model: SqlModel, listing_date: date | None
+) -> tuple[Path, bool]:
+    """Build one listing date of a model and publish it; returns (what was published, rebuilt whole).
+
+    The whole model is rebuilt, and every partition republished, when it is not partitioned (or
+    ``listing_date`` is None), when its table is missing, or when its columns no longer match the SQL:
+    readers then never miss the dates a new model computed, nor see partitions of two schemas.
+    """
+    if listing_date is not None and model.partitioned and _schema_matches(con, model):
+        _replace_partition(con, model, listing_date)
+        return publish_partition(con, settings, model.name, listing_date), False
+    rebuild(con, model)
+    if model.partitioned:
+        publish_all(con, settings, model.name)
+        return settings.models_dir / model.name, True
+    return publish_partition(con, settings, model.name, None), True
+
+
+def _replace_partition(con: duckdb.DuckDBPyConnection, model: SqlModel, listing_date: date) -> None:
+    con.execute("set variable listing_date = ?", [listing_date])
+    try:
+        _in_transaction(
+            con,
+            f"delete from {model.name} where {PARTITION_COLUMN} = getvariable('listing_date')",
+            f"insert into {model.name} by name {model.sql}",
+        )
+    finally:
+        con.execute("reset variable listing_date")
 
 
 def rebuild(con: duckdb.DuckDBPyConnection, model: SqlModel) -> int:
@@ -229,6 +294,19 @@ def _in_transaction(con: duckdb.DuckDBPyConnection, *statements: str) -> None:
     except BaseException:
         con.execute("rollback")
         raise
+
+
+def _state(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    con.execute(f"create table if not exists {STATE_TABLE} (key varchar primary key, value varchar)")
+    return dict(con.execute(f"select key, value from {STATE_TABLE}").fetchall())
+
+
+def _set_state(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    con.execute(f"insert or replace into {STATE_TABLE} values (?, ?)", [key, value])
+
+
+def _fingerprint(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
 
 def _schema_matches(con: duckdb.DuckDBPyConnection, model: SqlModel) -> bool:
@@ -263,10 +341,35 @@ def publish_partition(
 
 
 def publish_all(con: duckdb.DuckDBPyConnection, settings: Settings, table: str) -> int:
-    """Export every partition of a table (after a full rebuild), dropping partitions that vanished."""
-    dates = [row[0] for row in con.execute(f"select distinct {PARTITION_COLUMN} from {table}").fetchall()]
-    for listing_date in dates:
-        publish_partition(con, settings, table, listing_date)
+    """Export every partition of a table (after a full rebuild), dropping partitions that vanished.
+
+    One ``COPY … PARTITION_BY`` into a staging folder beside the models (a single scan: a query per date
+    would scan the whole table each time, its rows not being clustered by date), then each file is
+    renamed over its partition's file, so readers see every partition old or new, never half-written.
+    """
+    for stale in settings.models_dir.glob(f".{table}.publish.*"):  # left by a killed run (one writer at a time)
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{table}.publish.", dir=_mkdir(settings.models_dir)))
+    dates, moves = [], []
+    try:
+        con.execute(
+            f"copy {table} to '{_quote(str(staging))}' (format parquet, compression zstd, "
+            f"partition_by ({PARTITION_COLUMN}), write_partition_columns true)"
+        )
+        for folder in sorted(staging.iterdir()):
+            value = folder.name.removeprefix(f"{PARTITION_COLUMN}=")
+            if value == "NULL":
+                raise ValueError(f"{table} has rows without a {PARTITION_COLUMN}: they cannot be published")
+            listing_date = date.fromisoformat(value)
+            dates.append(listing_date)
+            files = list(folder.iterdir())
+            if len(files) == 1:
+                moves.append((files[0], _mkdir(partition_path(settings.models_dir, table, listing_date).parent) / PARTITION_FILE))
+            else:  # DuckDB split the date over several files: export it on its own
+                publish_partition(con, settings, table, listing_date)
+        replace_many_atomically(moves)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     keep = {f"{PARTITION_COLUMN}={d.isoformat()}" for d in dates}
     for folder in (settings.models_dir / table).glob(f"{PARTITION_COLUMN}=*"):
         if folder.name not in keep:
@@ -274,19 +377,30 @@ def publish_all(con: duckdb.DuckDBPyConnection, settings: Settings, table: str) 
     return len(dates)
 
 
-def publish_warehouse(con: duckdb.DuckDBPyConnection, settings: Settings, models: tuple[SqlModel, ...]) -> Path:
-    """Write the user-facing warehouse (views over the published Parquet) beside it, then rename it in."""
+def publish_warehouse(con: duckdb.DuckDBPyConnection, settings: Settings, models: tuple[SqlModel, ...]) -> bool:
+    """Write the user-facing warehouse (views over the published Parquet) beside it, then rename it in.
+
+    Only when its views change: a new model or partition file shows through the views' globs, so an
+    unchanged warehouse is left alone. Returns whether it was rewritten.
+    """
     target = settings.warehouse_path
     target.parent.mkdir(parents=True, exist_ok=True)
     statements = source_statements(con, settings)
+    built: dict[str, list[tuple[str, str]]] = {}
+    for table, column, dtype in con.execute(
+        "select table_name, column_name, data_type from information_schema.columns order by table_name, ordinal_position"
+    ).fetchall():  # one query: one per model costs more than the rest of a skipped publish
+        built.setdefault(table, []).append((column, dtype))
+    model_columns = {}
     for model in models:
-        columns = con.execute(
-            "select column_name, data_type from information_schema.columns where table_name = ? order by ordinal_position",
-            [model.name],
-        ).fetchall()
+        columns = built.get(model.name)
         if columns:
             select = parquet_select(con, settings.models_dir, model.name, columns)
             statements.append(f"create or replace view {model.name} as {select}")
+            model_columns[model.name] = columns
+    fingerprint = _fingerprint(statements, model_columns, [str(schema) for _, schema in RAW_SOURCES.values()])
+    if target.exists() and _state(con).get("warehouse") == fingerprint:
+        return False
     tmp = temp_path_beside(target)
     tmp.unlink()  # DuckDB wants to create the file itself
     try:
@@ -301,7 +415,13 @@ def publish_warehouse(con: duckdb.DuckDBPyConnection, settings: Settings, models
     finally:
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)
-    return target
+    _set_state(con, "warehouse", fingerprint)
+    return True
+
+
+def _mkdir(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _quote(text: str) -> str:

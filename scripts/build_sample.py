@@ -7,7 +7,7 @@ in the layout of docs/architecture.md ("Embedded sample"). A few rows are synthe
 so ("[Sample] " titles, "Sample Author", ``sample_reader_N`` accounts): they exercise the score
 threshold, the category filter and the retweet filter, which the posts alone cannot.
 
-    python scripts/build_sample.py                # build both dates, then --check them
+    python scripts/build_sample.py                # build every date, then --check them
     python scripts/build_sample.py --check        # only re-read and verify what is on disk
 
 Everything is deterministic (hashes of ids, never ``random``): rebuilding gives identical files.
@@ -933,11 +933,16 @@ def main(argv: list[str] | None = None) -> int:
         if not post.is_file():
             print(f"error: reference post not found: {post} (use --reference-dir)", file=sys.stderr)
             return 2
+    import build_sample_recent  # the synthetic recent date with every engagement source (imports this module)
+
     if not args.check:
         for listing in LISTINGS:
             build_date(listing, args.reference_dir, args.out_dir)
             print(f"wrote {args.out_dir / listing.listing_date}")
+        print(f"wrote {build_sample_recent.build(args.out_dir)}")
     problems = [p for listing in LISTINGS for p in check_date(listing, args.reference_dir, args.out_dir)]
+    print(f"{build_sample_recent.LISTING.listing_date} (synthetic, every engagement source):")
+    problems += build_sample_recent.check(args.out_dir)
     for problem in problems:
         print(f"PROBLEM: {problem}", file=sys.stderr)
     print("check: " + ("OK" if not problems else f"{len(problems)} problem(s)"))

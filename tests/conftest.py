@@ -13,7 +13,7 @@ SAMPLE_DATES = ["2021-06-04", "2020-07-09"]
 
 
 def hotpapers(*args: str, data_dir: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("X_", "ARXIV_", "HOTPAPERS_", "DAGSTER_HOME"))}
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("X_", "ARXIV_", "HOTPAPERS_", "DAGSTER_HOME", "HF_", "HN_", "BSKY_"))}
     full_env.update({"HOTPAPERS_DATA_DIR": str(data_dir), **(env or {})})
     return subprocess.run(
         [sys.executable, "-m", "pipelines.cli", *args],

@@ -258,7 +258,6 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
     "--disable-dev-shm-usage",
     "--hide-scrollbars",
-    "--window-size=1600,1000",
 ]
 
 
@@ -282,7 +281,12 @@ class Page:
 
 
 def render_page(
-    url: str, screenshot: Path, profile_dir: Path, virtual_time_ms: int = 15000, timeout: float = 90
+    url: str,
+    screenshot: Path,
+    profile_dir: Path,
+    virtual_time_ms: int = 15000,
+    timeout: float = 90,
+    window: tuple[int, int] = (1600, 1000),
 ) -> Page:
     """Load ``url`` in headless Chromium, let the app run ``virtual_time_ms`` of virtual time, then
     dump the DOM (stdout) and save a screenshot; Chromium's process group is killed in any case."""
@@ -292,6 +296,7 @@ def render_page(
     command = [
         chromium_binary(),
         *CHROMIUM_FLAGS,
+        f"--window-size={window[0]},{window[1]}",
         f"--user-data-dir={profile_dir}",
         f"--virtual-time-budget={virtual_time_ms}",
         f"--screenshot={screenshot}",

@@ -9,15 +9,23 @@
 
 Builders produce the real wire formats: arXiv API Atom 1.0 feeds (``atom_feed``) and X API v2
 ``/2/tweets/search/recent`` pages (``x_page``).
+
+Network faults ride on a ``Canned`` response (``with_fault`` adds them to any script item): a delay
+before the answer (``delay``, for timeouts), a body cut off after ``cut_after`` bytes (with the full
+``Content-Length`` announced, or with the body framed by closing the connection when
+``send_length=False``), a stall mid-body (``stall``), or a connection reset instead of an answer
+(``reset``).
 """
 
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import threading
 import time
 from collections import defaultdict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.utils import format_datetime, formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -40,6 +48,13 @@ class Canned:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "text/plain; charset=utf-8"
+    # network faults (see the module docstring); ``fault`` names a fault the body itself carries
+    fault: str = ""
+    delay: float = 0.0
+    cut_after: int | None = None
+    send_length: bool = True
+    stall: float = 0.0
+    reset: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +89,29 @@ def error(status: int, *, retry_after: str | int | None = None, body: bytes | No
 def json_response(obj: Any, *, status: int = 200, date: str | None = None) -> Canned:
     headers = {} if date is None else {"Date": date}
     return Canned(status, json.dumps(obj).encode(), headers, "application/json; charset=utf-8")
+
+
+def with_fault(script: "Script", **fault: Any) -> Callable[["RecordedRequest"], Canned]:
+    """The same answer as ``script``, with network faults added (``delay``, ``cut_after``, ``reset``, ...)."""
+
+    def respond(request: RecordedRequest) -> Canned:
+        canned = script(request) if callable(script) else script
+        return replace(canned, **fault)
+
+    return respond
+
+
+def is_fault(canned: Canned) -> bool:
+    """Whether serving this response injects a fault (an error status, a network fault, a named one)."""
+    return bool(
+        canned.fault or canned.status == 429 or canned.status >= 500 or canned.delay or canned.reset
+        or canned.cut_after is not None or canned.stall
+    )
+
+
+def connection_reset() -> Canned:
+    """No answer: the connection is reset (TCP RST) as soon as the request has arrived."""
+    return Canned(reset=True)
 
 
 # --- arXiv Atom feeds --------------------------------------------------------------------------
@@ -119,7 +157,7 @@ def atom_entry(entry: dict[str, Any]) -> str:
         'rel="related" type="application/pdf"/>'
     )
     categories = entry.get("categories", ["cs.LG"])
-    primary = entry.get("primary_category", categories[0])
+    primary = entry["primary_category"] if "primary_category" in entry else categories[0]
     parts.append(
         f'    <arxiv:primary_category xmlns:arxiv="{_ARXIV_NS}" term={quoteattr(primary)} scheme="{_ARXIV_NS}"/>'
     )
@@ -277,6 +315,7 @@ class FakeApi:
         self._queues: dict[str, deque[Script]] = defaultdict(deque)
         self._defaults: dict[str, Script] = {}
         self._requests: list[RecordedRequest] = []
+        self.faults_served = 0
         handler = type("Handler", (_Handler,), {"api": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
@@ -337,7 +376,11 @@ class FakeApi:
             script = queue.popleft() if queue else self._defaults.get(request.path)
         if script is None:
             return json_response({"title": "Not Found", "detail": f"no script for {request.path}"}, status=404)
-        return script(request) if callable(script) else script
+        canned = script(request) if callable(script) else script
+        if is_fault(canned):
+            with self._lock:
+                self.faults_served += 1
+        return canned
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -355,16 +398,34 @@ class _Handler(BaseHTTPRequestHandler):
             arrived=arrived,
         )
         canned = self.api._answer(request)
+        self.close_connection = True
+        if canned.delay:
+            time.sleep(canned.delay)
+        if canned.reset:
+            self._reset()
+            return
         headers = {"Date": formatdate(usegmt=True), "Content-Type": canned.content_type, **canned.headers}
         self.send_response_only(canned.status)
         self.send_header("Server", "fake-api")
         for name, value in headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(canned.body)))
+        if canned.send_length:
+            self.send_header("Content-Length", str(len(canned.body)))
         self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(canned.body)
-        self.close_connection = True
+        body = canned.body if canned.cut_after is None else canned.body[: canned.cut_after]
+        self.wfile.write(body)
+        if canned.stall:
+            self.wfile.flush()
+            time.sleep(canned.stall)
+        if canned.cut_after is not None:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _reset(self) -> None:
+        """Close with SO_LINGER 0, so the client sees ECONNRESET rather than a clean close."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
 
     def log_message(self, format: str, *args: object) -> None:  # silence per-request stderr lines
         return

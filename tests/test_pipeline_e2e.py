@@ -12,7 +12,7 @@ import pytest
 
 from pipelines.calendar import announcement_time, latest_listing_date, submission_window
 from tests.conftest import SAMPLE_DATES, hotpapers
-from tests.loopback import ARXIV_PATH, X_SEARCH_PATH, FakeApi, arxiv_responder, http_date, tweet, x_page, x_response
+from tests.loopback import ARXIV_PATH, X_SEARCH_PATH, FakeApi, arxiv_responder, http_date, json_response, tweet, x_page, x_response
 
 REFERENCE = Path(__file__).parent / "fixtures" / "reference"
 WAREHOUSE_TABLES = [
@@ -167,11 +167,15 @@ def test_live_rerun_keeps_row_counts_and_takes_newer_metrics(tmp_path: Path) -> 
         with FakeApi() as api:
             api.default(ARXIV_PATH, arxiv_responder(entries))
             api.default(X_SEARCH_PATH, x_response(page, date=http_date(served_at)))
+            api.default("/hf/daily_papers", json_response([]))  # the free sources answer, with nothing
+            api.default("/hn/search_by_date", json_response({"hits": [], "nbPages": 0, "page": 0}))
             env = {
                 "ARXIV_API_URL": api.url(ARXIV_PATH),
                 "X_API_URL": api.url("/2"),
                 "X_BEARER_TOKEN": "test-token",
                 "ARXIV_DELAY_SECONDS": "0",
+                "HF_API_URL": api.url("/hf"),
+                "HN_API_URL": api.url("/hn"),
             }
             result = hotpapers("run", "--source", "live", "--date", listing_date.isoformat(), data_dir=tmp_path, env=env)
             assert result.returncode == 0, result.stderr

@@ -51,6 +51,11 @@ def expected(defs: dg.Definitions) -> dict:
     return {
         "assets": {s.key.to_user_string(): s for s in specs},
         "checks": {f"{k.asset_key.to_user_string()}:{k.name}" for k in defs.resolve_asset_graph().asset_check_keys},
+        # the checks a run of the daily job evaluates (the freshness check has its own job and schedule)
+        "job_checks": {
+            f"{k.asset_key.to_user_string()}:{k.name}"
+            for k in defs.resolve_job_def(JOB).asset_layer.asset_graph.asset_check_keys
+        },
         "schedules": {s.name: s for s in defs.schedules or []},
         "groups": sorted({s.group_name for s in specs if s.group_name}),
     }
@@ -278,7 +283,9 @@ def test_sample_partition_materializes_through_the_daemon(
         assert ours[0]["partition"] == (PARTITION if partitioned else None), f"{key}: {ours}"
 
     failed = []
-    for check in sorted(expected["checks"]):
+    assert "raw_arxiv__papers:newest_listing_is_current" not in expected["job_checks"]
+    assert "digest_daily:papers_belong_to_listing" in expected["job_checks"]
+    for check in sorted(expected["job_checks"]):
         asset_key, name = check.split(":")
         executions = server.graphql(CHECK_EXECUTIONS, {"assetKey": {"path": [asset_key]}, "checkName": name})
         ours = [e for e in executions["assetCheckExecutions"] if e["runId"] == run_id]
@@ -301,10 +308,14 @@ def test_sample_partition_materializes_through_the_daemon(
 # the UI in headless Chromium
 
 
-def assert_rendered(page: Page, *must_show: str) -> None:
+def assert_rendered(page: Page, *must_show: str, our_texts: tuple[str, ...] = ()) -> None:
+    """No error on the page (our own texts, e.g. asset descriptions naming a status "not found", aside)."""
     text = page.text
-    error = UI_ERROR.search(text)
-    context = text[max(0, error.start() - 200) : error.end() + 200] if error else ""
+    searched = text
+    for ours in our_texts:
+        searched = searched.replace(ours, " ")
+    error = UI_ERROR.search(searched)
+    context = searched[max(0, error.start() - 200) : error.end() + 200] if error else ""
     assert not error, f"{page.url} shows an error: …{context}… (screenshot: {page.screenshot})"
     missing = [s for s in must_show if s not in text]
     assert not missing, f"{page.url} does not show {missing} (still loading?); it shows: {text[:1500]}"
@@ -321,14 +332,24 @@ def graph_label_matches(label: str, name: str) -> bool:
 def test_ui_pages_render(server: DagsterServer, sample_run: dict, expected: dict, tmp_path: Path) -> None:
     profile = tmp_path / "chromium"
 
-    # (a) The global asset lineage, every group expanded (`global@global:<group>` is the UI's group id).
+    # (a) The global asset lineage, every group expanded (`global@global:<group>` is the UI's group id),
+    # and the asset catalog listing every asset (the graph draws only the nodes in view).
     groups = ",".join(f"global@global:{g}" for g in expected["groups"])
-    lineage = render_page(f"{server.url}/asset-groups?expanded={quote(groups)}", ARTIFACTS / "asset-lineage.png", profile)
+    lineage = render_page(
+        f"{server.url}/asset-groups?expanded={quote(groups)}", ARTIFACTS / "asset-lineage.png", profile, window=(2400, 1600)
+    )
     (ARTIFACTS / "asset-lineage.html").write_text(lineage.dom)
     assert_rendered(lineage, "Global asset lineage", *expected["groups"])
     labels = lineage.text.split()
-    unshown = [n for n in expected["assets"] if not any(graph_label_matches(label, n) for label in labels)]
-    assert not unshown, f"the lineage graph does not show {unshown}: {lineage.text[:1500]}"
+    shown = [n for n in expected["assets"] if any(graph_label_matches(label, n) for label in labels)]
+    assert len(shown) >= 10, f"the lineage graph shows hardly any asset ({shown}): {lineage.text[:1500]}"
+
+    catalog = render_page(f"{server.url}/assets", ARTIFACTS / "asset-catalog.png", profile, window=(1600, 4000))
+    (ARTIFACTS / "asset-catalog.html").write_text(catalog.dom)
+    descriptions = tuple(spec.description for spec in expected["assets"].values() if spec.description)
+    assert_rendered(catalog, "Catalog", our_texts=descriptions)
+    unlisted = [n for n in expected["assets"] if n not in catalog.text]
+    assert not unlisted, f"the asset catalog does not list {unlisted}: {catalog.text[:1500]}"
 
     # (b) The digest's asset page: the latest materialization is the sample partition.
     post_spec = expected["assets"]["hot_papers_post"]
@@ -359,3 +380,92 @@ def test_ui_pages_render(server: DagsterServer, sample_run: dict, expected: dict
         "arxiv_id",
         expected["assets"]["digest_daily"].description,
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# GraphQL: backfills, as the UI launches them
+
+
+BACKFILL_PARTITION = "2020-07-09"  # the other sample date
+BACKFILL_TIMEOUT_SECONDS = 120
+
+LAUNCH_BACKFILL = """
+mutation Backfill($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on PythonError { message stack }
+    ... on PartitionSetNotFoundError { message }
+    ... on InvalidSubsetError { message }
+    ... on UnauthorizedError { message }
+  }
+}
+"""
+
+BACKFILL = """
+query Backfill($id: String!) {
+  partitionBackfillOrError(backfillId: $id) {
+    __typename
+    ... on PartitionBackfill { id status isAssetBackfill runs(limit: 10) { runId jobName status tags { key value } } }
+    ... on PythonError { message }
+  }
+}
+"""
+
+CANCEL = """
+mutation Cancel($id: String!) { cancelPartitionBackfill(backfillId: $id) { __typename ... on PythonError { message } } }
+"""
+
+TERMINATE = """
+mutation Terminate($ids: [String!]!) { terminateRuns(runIds: $ids) { __typename } }
+"""
+
+
+def test_backfills_launch_from_the_ui(server: DagsterServer, sample_run: dict, expected: dict) -> None:
+    """Both backfills the UI offers, of the other sample date: of the job (the job's "Launch backfill")
+    and of every partitioned asset (the asset graph's "Materialize" over a range). Both are accepted,
+    and the daemon turns the job backfill into a run of `hot_papers_daily` for that partition. Then both
+    are canceled: a second whole run through the daemon costs minutes here, and the run above already
+    shows one succeeding."""
+    location_name, repository_name = location(server)
+    repository = {"repositoryLocationName": location_name, "repositoryName": repository_name}
+    job_params = {
+        "selector": {"partitionSetName": f"{JOB}_partition_set", "repositorySelector": repository},
+        "partitionNames": [BACKFILL_PARTITION],
+    }
+    partitioned = [{"path": key.split("/")} for key, spec in expected["assets"].items() if spec.partitions_def is not None]
+    asset_params = {"assetSelection": partitioned, "partitionNames": [BACKFILL_PARTITION]}
+
+    launched = {}
+    for kind, params in (("job", job_params), ("assets", asset_params)):
+        result = server.graphql(LAUNCH_BACKFILL, {"params": params})["launchPartitionBackfill"]
+        assert result["__typename"] == "LaunchBackfillSuccess", f"{kind} backfill refused: {result}"
+        launched[kind] = result["backfillId"]
+
+    try:
+        for kind, is_asset_backfill in (("job", False), ("assets", True)):
+            backfill = server.graphql(BACKFILL, {"id": launched[kind]})["partitionBackfillOrError"]
+            assert backfill["__typename"] == "PartitionBackfill", backfill
+            assert backfill["isAssetBackfill"] is is_asset_backfill
+            assert backfill["status"] == "REQUESTED", backfill
+
+        deadline = time.monotonic() + BACKFILL_TIMEOUT_SECONDS
+        runs: list[dict] = []
+        while time.monotonic() < deadline and not runs:
+            runs = server.graphql(BACKFILL, {"id": launched["job"]})["partitionBackfillOrError"]["runs"]
+            time.sleep(1)
+        assert runs, f"the daemon made no run of the job backfill in {BACKFILL_TIMEOUT_SECONDS} s:\n{server.log_tail()}"
+        [run] = runs
+        tags = {t["key"]: t["value"] for t in run["tags"]}
+        assert run["jobName"] == JOB
+        assert tags["dagster/backfill"] == launched["job"]
+        assert tags["dagster/partition"] == BACKFILL_PARTITION
+        assert run["status"] not in ("FAILURE", "CANCELED"), f"{run}\n{run_errors(server, run['runId'])}"
+    finally:
+        run_ids = []
+        for backfill_id in launched.values():
+            server.graphql(CANCEL, {"id": backfill_id})
+            backfill = server.graphql(BACKFILL, {"id": backfill_id})["partitionBackfillOrError"]
+            run_ids += [r["runId"] for r in backfill.get("runs") or [] if r["status"] not in ("SUCCESS", "FAILURE", "CANCELED")]
+        if run_ids:
+            server.graphql(TERMINATE, {"ids": run_ids})

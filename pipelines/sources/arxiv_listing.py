@@ -1,21 +1,37 @@
 """arXiv listings through the `arxiv` package: the papers announced on one listing date.
 
-The `arxiv` Client keeps the *policy* (page size, empty-page retries); our ApiSession underneath it
-adds request spacing, timeouts and backoff, which the package lacks.
+The package's Client keeps the *question* (``Search``) and the *answer* (``Result``, its Atom
+parser); ``ArxivClient`` replaces its request and paging policy, which does not hold up against the
+real API:
+
+* every request goes through our ApiSession (spacing, timeouts, backoff, ``Retry-After``), which is
+  the only retry layer: the package's own retries (``num_retries``) would multiply its budget;
+* our User-Agent is sent (the package overrides the session's with its own);
+* a page cut off mid-body, not well-formed, or empty although results remain (a known arXiv
+  quirk) is retried, never taken as the end of the listing;
+* every page must agree on ``totalResults`` and exactly that many entries must arrive; otherwise
+  the listing fails instead of being silently incomplete.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import Iterator
 
 import arxiv
 import pyarrow as pa
 import requests
+from arxiv import _feed  # the package's Atom parser (the Client's own, used the same way)
+from lxml import etree
 
+from pipelines.arxiv_ids import ids_from_url
 from pipelines.calendar import submission_window
 from pipelines.categories import category_matches, expand_categories
-from pipelines.sources.http import ApiSession, RequestStats, SourceError, one_line
+from pipelines.sources.http import ApiSession, BadResponse, RequestStats, SourceError, one_line, request_failure
+from pipelines.sources.text import clean_text
 
 PAPERS_SCHEMA = pa.schema(
     [
@@ -36,7 +52,12 @@ PAPERS_SCHEMA = pa.schema(
     ]
 )
 
-_ENTRY_ID = re.compile(r"arxiv\.org/abs/(?P<id>.+?)(?:v(?P<version>\d+))?$")
+# The package logs each entry it skips; we count them (entries_skipped) instead of printing them.
+logging.getLogger("arxiv").addHandler(logging.NullHandler())
+
+_VERSION = re.compile(r"v(\d+)$")
+MAX_VERSION_DIGITS = 4  # v1 … v9999; anything else is not a version arXiv issues
+_ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 def listing_query(categories: tuple[str, ...], start: datetime, end: datetime) -> str:
@@ -50,12 +71,101 @@ def listing_query(categories: tuple[str, ...], start: datetime, end: datetime) -
     return f"({cats}) AND submittedDate:[{start:%Y%m%d%H%M} TO {last:%Y%m%d%H%M}]"
 
 
-def make_client(api_url: str, session: ApiSession, page_size: int) -> arxiv.Client:
-    """An arxiv Client on our session; pacing is the session's job, so the Client's own delay is 0."""
-    client = arxiv.Client(page_size=page_size, delay_seconds=0, num_retries=3)
-    client.query_url_format = api_url + "?{}"
-    client._session = session  # the package exposes no other way to set timeouts and backoff
-    return client
+@dataclass(frozen=True)
+class Page:
+    """One parsed API page, and how many ``<entry>`` elements it held (some may not parse)."""
+
+    feed: _feed.ParsedFeed
+    entries: int
+
+
+def read_page(response: requests.Response, *, first_page: bool, trust_empty_first_page: bool = False) -> Page:
+    """Parse one API response; refuse (``BadResponse``, retried) what cannot be the whole page.
+
+    A later page without entries is always refused (we only ask for it while results remain); an
+    empty first page is the answer when its ``totalResults`` is 0, or always when trusted.
+    """
+    if response.status_code != 200:
+        raise arxiv.HTTPError(response.url, 0, response.status_code)
+    content = response.content
+    try:
+        root = etree.fromstring(content, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as exc:
+        cut = not content.rstrip().endswith(b"</feed>")
+        raise BadResponse("response cut off mid-body" if cut else f"response is not well-formed XML ({one_line(exc)})") from None
+    if root is None or root.tag != f"{_ATOM}feed":
+        raise BadResponse("response is not an Atom feed")
+    try:
+        feed = _feed.parse(content)
+    except (ValueError, TypeError) as exc:  # e.g. a date that is not RFC 3339
+        raise BadResponse(f"response has an unreadable entry ({one_line(exc)})") from None
+    entries = len(root.findall(f"{_ATOM}entry"))
+    header = feed.header
+    if entries == 0 and (not first_page or (header.total_results > 0 and not trust_empty_first_page)):
+        raise BadResponse(f"page at start={header.start_index} was empty although results remain")
+    return Page(feed, entries)
+
+
+class ArxivClient(arxiv.Client):
+    """The `arxiv` package's Client with our request and paging policy (see the module docstring)."""
+
+    trust_empty_first_page = False  # a lookup's empty answer is real; a listing's may be arXiv's glitch
+
+    def __init__(self, api_url: str, session: ApiSession, page_size: int):
+        super().__init__(page_size=page_size, delay_seconds=0, num_retries=0)
+        self.query_url_format = api_url + "?{}"
+        self._session = session
+
+    @property
+    def stats(self) -> RequestStats:
+        return self._session.stats
+
+    def _parse_feed(self, url: str, first_page: bool = True, _try_index: int = 0) -> _feed.ParsedFeed:
+        return self._page(url, first_page).feed
+
+    def _page(self, url: str, first_page: bool) -> Page:
+        def check(response: requests.Response) -> Page:
+            return read_page(response, first_page=first_page, trust_empty_first_page=self.trust_empty_first_page)
+
+        try:
+            page = self._session.fetch(url, check)
+        except BadResponse as exc:
+            raise arxiv.ArxivError(url, 0, str(exc)) from None
+        self.stats.add(pages=1, entries_skipped=page.entries - len(page.feed.results))
+        return page
+
+    def _results(self, search: arxiv.Search, offset: int = 0) -> Iterator[arxiv.Result]:
+        """Page on until ``totalResults`` entries arrived; pages that disagree on it are refused."""
+        page = self._page(self._format_url(search, offset, self.page_size), first_page=True)
+        total = page.feed.header.total_results
+        received = 0
+        seen: set[str] = set()
+        while True:
+            for result in page.feed.results:
+                if result.entry_id in seen:
+                    raise arxiv.ArxivError(search.query, 0, f"{result.entry_id} came twice: results shifted while paging")
+                seen.add(result.entry_id)
+                yield result
+            received += page.entries
+            if received >= total or page.entries == 0:
+                break
+            url = self._format_url(search, offset + received, self.page_size)
+            page = self._page(url, first_page=False)
+            if page.feed.header.total_results != total:
+                raise arxiv.ArxivError(
+                    url, 0, f"totalResults changed from {total} to {page.feed.header.total_results} while paging"
+                )
+        if received != total:
+            raise arxiv.ArxivError(search.query, 0, f"the API announced {total} results but sent {received}")
+
+
+def failure_reason(exc: BaseException) -> str:
+    """Why an arXiv request failed, short: the package's messages repeat the ~2 KB query URL."""
+    if isinstance(exc, arxiv.HTTPError):
+        return f"HTTP {exc.status}"
+    if isinstance(exc, arxiv.ArxivError):
+        return " ".join(exc.message.split())
+    return request_failure(exc)
 
 
 def fetch_listing(
@@ -74,7 +184,7 @@ def fetch_listing(
     start, end = submission_window(listing_date, holidays)
     stats = stats or RequestStats()
     session = ApiSession(min_interval=delay_seconds, timeout=timeout, retries=retries, stats=stats)
-    client = make_client(api_url, session, page_size)
+    client = ArxivClient(api_url, session, page_size)
     search = arxiv.Search(
         query=listing_query(categories, start, end),
         max_results=None,
@@ -85,49 +195,50 @@ def fetch_listing(
         results = list(client.results(search))
     except (arxiv.ArxivError, requests.RequestException) as exc:
         raise SourceError(
-            f"arXiv listing {listing_date}: gave up after {stats.requests} requests "
-            f"({stats.retries} retries) to {api_url}: {one_line(exc)}"
+            f"arXiv listing {listing_date}: gave up after {stats.tried()} to {api_url}: {failure_reason(exc)}"
         ) from None
     finally:
-        stats.pages = stats.requests
         session.close()
     fetched_at = session.last_server_time or datetime.now(timezone.utc)
-    rows = [
-        row
-        for row in (paper_row(r, listing_date, fetched_at) for r in results)
-        if start <= row["published"] < end and any(category_matches(c, categories) for c in row["categories"])
-    ]
+    rows = []
+    for result in results:
+        row = paper_row(result, listing_date, fetched_at)
+        if row is None:
+            stats.add(entries_skipped=1)
+        elif start <= row["published"] < end and any(category_matches(c, categories) for c in row["categories"]):
+            rows.append(row)
     return papers_table(rows)
 
 
-def paper_row(result: arxiv.Result, listing_date: date, fetched_at: datetime) -> dict:
-    """One raw row from an arxiv Result: id without version, whitespace of the Atom text collapsed."""
-    match = _ENTRY_ID.search(result.entry_id)
-    arxiv_id = match.group("id") if match else result.get_short_id()
-    version = int(match.group("version")) if match and match.group("version") else 1
+def paper_row(result: arxiv.Result, listing_date: date, fetched_at: datetime) -> dict | None:
+    """One raw row from an arxiv Result: id without version, text cleaned; None when it is no paper's id."""
+    version = _VERSION.search(result.entry_id)
+    ids = ids_from_url(result.entry_id[: version.start()] if version else result.entry_id)
+    digits = version.group(1) if version else "1"
+    if not ids or len(digits) > MAX_VERSION_DIGITS or int(digits) == 0:
+        return None
     return {
         "listing_date": listing_date,
-        "arxiv_id": arxiv_id,
-        "version": version,
-        "title": _squash(result.title),
-        "authors": [_squash(a.name) for a in result.authors],
-        "abstract": _squash(result.summary),
-        "primary_category": result.primary_category,
-        "categories": list(dict.fromkeys(result.categories)),
+        "arxiv_id": ids[0],
+        "version": int(digits),
+        "title": clean_text(result.title),
+        "authors": [clean_text(a.name) for a in result.authors],
+        "abstract": clean_text(result.summary),
+        "primary_category": clean_text(result.primary_category),
+        "categories": list(dict.fromkeys(clean_text(c) for c in result.categories)),
         "published": result.published,
         "updated": result.updated,
-        "comment": _squash(result.comment) if result.comment else None,
-        "journal_ref": _squash(result.journal_ref) if result.journal_ref else None,
-        "doi": result.doi or None,
+        "comment": clean_text(result.comment) or None,
+        "journal_ref": clean_text(result.journal_ref) or None,
+        "doi": clean_text(result.doi) or None,
         "fetched_at": fetched_at,
     }
 
 
 def papers_table(rows: list[dict]) -> pa.Table:
-    rows = sorted(rows, key=lambda r: r["arxiv_id"])
-    return pa.Table.from_pylist(rows, schema=PAPERS_SCHEMA)
-
-
-def _squash(text: str) -> str:
-    return " ".join(text.split())
-
+    """The raw papers table: one row per arXiv id (the newest version when an id came twice), by id."""
+    newest: dict[str, dict] = {}
+    for row in rows:
+        if row["arxiv_id"] not in newest or row["version"] > newest[row["arxiv_id"]]["version"]:
+            newest[row["arxiv_id"]] = row
+    return pa.Table.from_pylist(sorted(newest.values(), key=lambda r: r["arxiv_id"]), schema=PAPERS_SCHEMA)

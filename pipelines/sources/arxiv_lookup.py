@@ -1,16 +1,16 @@
 """arXiv metadata for reading-list entries: papers by id (``id_list`` batches) and by title (``ti:``).
 
-Same setup as the listing (``arxiv_listing.make_client``'s recipe): the `arxiv` package's Client on
-our ApiSession, which spaces every request by ARXIV_DELAY_SECONDS, sets timeouts and retries 5xx/429
-with backoff. Two differences, both about paging:
+Same client as the listing (``arxiv_listing.ArxivClient``): the `arxiv` package's Client on our
+ApiSession, which spaces every request by ARXIV_DELAY_SECONDS, sets timeouts and retries 5xx/429 and
+cut-off bodies with backoff. Two differences, both about paging:
 
 * a lookup is always answered by one page (≤ 100 ids, or a few title hits), so the Client asks for
   that page only. The package would otherwise page on whenever arXiv returns fewer entries than its
   ``totalResults`` — which happens when an id of the batch does not exist — into repeats or empty
   pages it retries (lukasschwab/arxiv.py#82);
-* the package's own retries are off (``num_retries=0``): the session already retries what is worth
-  retrying, and a 400 for a malformed id would not improve. Only ids that ``pipelines.arxiv_ids``
-  accepts are ever sent.
+* an empty first page is an answer (none of the ids exist), not arXiv's empty-page glitch. As in
+  the listing, the session is the only retry layer, and a 400 for a malformed id would not improve.
+  Only ids that ``pipelines.arxiv_ids`` accepts are ever sent.
 
 ``look_up`` turns a reading list's (arXiv id, title as written) pairs into the raw table
 ``arxiv_looked_up_papers``: one row per (id, written title) pair — the paper arXiv has for the id,
@@ -22,7 +22,6 @@ search (``'title_search'``). Earlier answers can be passed in and are reused wit
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -33,8 +32,8 @@ import pyarrow as pa
 import requests
 
 from pipelines.reading_list import TITLE_MATCH_THRESHOLD, normalize_title, title_similarity
-from pipelines.sources.arxiv_listing import paper_row
-from pipelines.sources.http import ApiSession, RequestStats, SourceError, one_line
+from pipelines.sources.arxiv_listing import ArxivClient, failure_reason, paper_row
+from pipelines.sources.http import ApiSession, RequestStats, SourceError
 
 LOOKUPS_TABLE, LOOKUPS_SOURCE = "arxiv_looked_up_papers", "raw_arxiv__looked_up_papers"
 BATCH_SIZE = 100  # ids per request: longer id_lists hit HTTP 414
@@ -73,8 +72,10 @@ class Answer:
     fetched_at: datetime
 
 
-class OnePageClient(arxiv.Client):
+class OnePageClient(ArxivClient):
     """An arxiv Client that fetches the first page of a search and stops (see the module docstring)."""
+
+    trust_empty_first_page = True
 
     def _results(self, search: arxiv.Search, offset: int = 0) -> Iterator[arxiv.Result]:
         size = min(self.page_size, search.max_results or self.page_size)
@@ -91,9 +92,7 @@ class ArxivLookup:
         self.api_url = api_url
         self.stats = stats or RequestStats()
         self.session = ApiSession(min_interval=delay_seconds, timeout=timeout, retries=retries, stats=self.stats)
-        self.client = OnePageClient(page_size=BATCH_SIZE, delay_seconds=0, num_retries=0)
-        self.client.query_url_format = api_url + "?{}"
-        self.client._session = self.session  # as in arxiv_listing.make_client: our pacing, timeouts, backoff
+        self.client = OnePageClient(api_url, self.session, BATCH_SIZE)
 
     def __enter__(self) -> "ArxivLookup":
         return self
@@ -102,7 +101,6 @@ class ArxivLookup:
         self.close()
 
     def close(self) -> None:
-        self.stats.pages = self.stats.requests
         self.session.close()
 
     def by_ids(self, ids: Iterable[str]) -> dict[str, Answer]:
@@ -132,18 +130,6 @@ class ArxivLookup:
         except (arxiv.ArxivError, requests.RequestException) as exc:
             raise SourceError(f"arXiv {what} at {self.api_url} failed: {failure_reason(exc)}") from None
         return results, self.session.last_server_time or datetime.now(timezone.utc)
-
-
-def failure_reason(exc: BaseException) -> str:
-    """Why a request failed, without the (long) request URL the exceptions repeat."""
-    if isinstance(exc, arxiv.HTTPError):
-        return f"HTTP {exc.status}"
-    if isinstance(exc, requests.Timeout):
-        return "timed out"
-    if isinstance(exc, requests.ConnectionError):
-        reason = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", str(exc))
-        return f"cannot connect ({reason.group(1).strip()})" if reason else "cannot connect"
-    return one_line(exc)[:300]
 
 
 def best_match(title: str, papers: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
@@ -233,7 +219,5 @@ def _row(looked_up_by: str, query: str, written_title: str, answered_by: str, an
 
 def _paper(result: arxiv.Result) -> dict[str, Any] | None:
     """The paper fields of a result; None for arXiv's error entries (``…/api/errors#…``)."""
-    if "arxiv.org/abs/" not in result.entry_id:
-        return None
     row = paper_row(result, listing_date=None, fetched_at=None)  # type: ignore[arg-type]
-    return {f: row[f] for f in _PAPER_FIELDS}
+    return {f: row[f] for f in _PAPER_FIELDS} if row else None

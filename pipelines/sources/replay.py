@@ -2,7 +2,10 @@
 
 A recorded folder (see docs/architecture.md, "Embedded sample") holds arXiv Atom pages and X API v2
 JSON pages with the ``Date`` header each was served with. The server answers
-``GET /api/query`` (arXiv, by ``start``) and ``GET /2/tweets/search/recent`` (X, by ``next_token``).
+``GET /api/query`` (arXiv, by ``start``) and ``GET /2/tweets/search/recent`` (X, by ``next_token``);
+a folder may also record Hugging Face Daily Papers (``GET /hf/daily_papers``, by ``p``), Hacker News
+search (``GET /hn/search_by_date``, by ``page``) and Bluesky (``POST /xrpc/com.atproto.server.
+createSession``, then ``GET /xrpc/app.bsky.feed.searchPosts`` by ``cursor``).
 """
 
 from __future__ import annotations
@@ -43,13 +46,42 @@ class RecordedApi:
             body = (folder / entry["file"]).read_bytes()
             self.x_by_token[token] = RecordedPage(body, entry["date"], "application/json; charset=utf-8")
             token = (json.loads(body).get("meta") or {}).get("next_token")
+        self.hf_by_page = [self._json_page(folder, e) for e in manifest.get("hf_pages", [])]
+        self.hn_by_page = [self._json_page(folder, e) for e in manifest.get("hn_pages", [])]
+        session = manifest.get("bluesky_session")
+        self.bluesky_session = self._json_page(folder, session) if session else None
+        self.bluesky_by_cursor: dict[str | None, RecordedPage] = {}
+        cursor: str | None = None
+        for entry in manifest.get("bluesky_pages", []):
+            page = self._json_page(folder, entry)
+            self.bluesky_by_cursor[cursor] = page
+            cursor = json.loads(page.body).get("cursor")
+
+    @staticmethod
+    def _json_page(folder: Path, entry: dict) -> RecordedPage:
+        return RecordedPage((folder / entry["file"]).read_bytes(), entry["date"], "application/json; charset=utf-8")
 
     def page_for(self, path: str, query: dict[str, list[str]]) -> RecordedPage | None:
         if path.endswith("/api/query"):
             return self.arxiv_by_start.get(int(query.get("start", ["0"])[0]))
         if path.endswith("/tweets/search/recent"):
             return self.x_by_token.get(query.get("next_token", [None])[0])
+        if path.endswith("/hf/daily_papers"):
+            return _nth(self.hf_by_page, query.get("p", ["0"])[0])
+        if path.endswith("/hn/search_by_date"):
+            return _nth(self.hn_by_page, query.get("page", ["0"])[0])
+        if path.endswith("/xrpc/app.bsky.feed.searchPosts"):
+            return self.bluesky_by_cursor.get(query.get("cursor", [None])[0])
         return None
+
+    def post_for(self, path: str) -> RecordedPage | None:
+        if path.endswith("/xrpc/com.atproto.server.createSession"):
+            return self.bluesky_session
+        return None
+
+
+def _nth(pages: list[RecordedPage], index: str) -> RecordedPage | None:
+    return pages[int(index)] if index.isdigit() and int(index) < len(pages) else None
 
 
 class ReplayServer:
@@ -59,7 +91,7 @@ class ReplayServer:
         self.api = api
         handler = type("Handler", (_Handler,), {"api": api})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def base_url(self) -> str:
@@ -73,6 +105,18 @@ class ReplayServer:
     @property
     def x_api_url(self) -> str:
         return self.base_url + "/2"
+
+    @property
+    def hf_api_url(self) -> str:
+        return self.base_url + "/hf"
+
+    @property
+    def hn_api_url(self) -> str:
+        return self.base_url + "/hn"
+
+    @property
+    def bsky_api_url(self) -> str:
+        return self.base_url + "/xrpc"
 
     def __enter__(self) -> "ReplayServer":
         self._thread.start()
@@ -89,7 +133,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         url = urlsplit(self.path)
-        page = self.api.page_for(url.path, parse_qs(url.query))
+        self._send(self.api.page_for(url.path, parse_qs(url.query)))
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))  # the login body: read, never kept
+        self._send(self.api.post_for(urlsplit(self.path).path))
+
+    def _send(self, page: RecordedPage | None) -> None:
         if page is None:
             self.send_response(404)
             self.send_header("Content-Length", "0")

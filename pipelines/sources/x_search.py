@@ -2,10 +2,13 @@
 
 Each page's metrics are a snapshot taken when the server answered (its ``Date`` header).
 Retweets are dropped: their public metrics mirror the original's and would count it twice.
+Pages are read defensively: whatever shape a field arrives in, a page gives rows (tweets without a
+numeric id are skipped) or a ``BadResponse``, never another exception.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 
@@ -13,12 +16,15 @@ import pyarrow as pa
 import requests
 
 from pipelines.arxiv_ids import extract_arxiv_ids
-from pipelines.sources.http import ApiSession, RequestStats, SourceError, one_line
+from pipelines.sources.http import ApiSession, BadResponse, RequestStats, SourceError, request_failure
+from pipelines.sources.text import clean_text
 
 SEARCH_QUERY = '(url:"arxiv.org" OR arxiv) -is:retweet'
 PAGE_SIZE = 100
 MAX_PAGES = 10_000
 RECENT_SEARCH_DAYS = 7
+INT64_MAX = 2**63 - 1
+_TWEET_ID = re.compile(r"[1-9][0-9]{0,19}")  # X ids are positive 64-bit integers, sent as strings
 
 TWEETS_SCHEMA = pa.schema(
     [
@@ -74,55 +80,66 @@ def iter_pages(
     next_token: str | None = None
     seen_tokens: set[str] = set()
     for _ in range(MAX_PAGES):
-        response = session.get(url, params=search_params(start, end, next_token), headers=headers)
-        if response.status_code != 200:
-            raise _http_error(response)
-        try:
-            body = response.json()
-        except ValueError:
-            raise ValueError("response is not JSON") from None
-        if not isinstance(body, dict):
-            raise ValueError("response is not a JSON object")
+        body = session.fetch(url, read_page, params=search_params(start, end, next_token), headers=headers)
         session.stats.add(pages=1)
         yield body, session.last_server_time or datetime.now(timezone.utc)
-        next_token = (body.get("meta") or {}).get("next_token")
-        if not next_token or next_token in seen_tokens:
+        next_token = _dict(body.get("meta")).get("next_token")
+        if not isinstance(next_token, str) or not next_token or next_token in seen_tokens:
             return
         seen_tokens.add(next_token)
 
 
+def read_page(response: requests.Response) -> dict[str, Any]:
+    """The JSON object of one response; a body that is not one is a ``BadResponse`` (retried)."""
+    if response.status_code != 200:
+        raise _http_error(response)
+    try:
+        body = response.json()
+    except ValueError:
+        raise BadResponse("response is not JSON") from None
+    if not isinstance(body, dict):
+        raise BadResponse("response is not a JSON object")
+    return body
+
+
 def parse_page(body: dict[str, Any], fetched_at: datetime, listing_date) -> tuple[list[dict], int]:
     """Rows for the original tweets of one page, and how many retweets were dropped."""
-    users = {u.get("id"): u for u in (body.get("includes") or {}).get("users") or [] if isinstance(u, dict)}
+    users: dict[str, dict] = {}
+    for user in _list(_dict(body.get("includes")).get("users")):
+        if isinstance(user, dict) and isinstance(user.get("id"), (str, int)):
+            users[str(user["id"])] = user
     rows: list[dict] = []
     retweets = 0
-    for tweet in body.get("data") or []:
-        if not isinstance(tweet, dict) or not tweet.get("id"):
+    for tweet in _list(body.get("data")):
+        if not isinstance(tweet, dict) or not _TWEET_ID.fullmatch(str(tweet.get("id"))):
             continue
-        if any(ref.get("type") == "retweeted" for ref in tweet.get("referenced_tweets") or []):
+        refs = _list(tweet.get("referenced_tweets"))
+        if any(isinstance(ref, dict) and ref.get("type") == "retweeted" for ref in refs):
             retweets += 1
             continue
-        rows.append(tweet_row(tweet, users.get(tweet.get("author_id"), {}), fetched_at, listing_date))
+        author_id = tweet.get("author_id")
+        user = users.get(str(author_id), {}) if isinstance(author_id, (str, int)) else {}
+        rows.append(tweet_row(tweet, user, fetched_at, listing_date))
     return rows, retweets
 
 
 def tweet_row(tweet: dict, user: dict, fetched_at: datetime, listing_date) -> dict:
-    metrics = tweet.get("public_metrics") or {}
+    metrics = _dict(tweet.get("public_metrics"))
     urls = [
-        u.get("expanded_url") or u.get("url")
-        for u in ((tweet.get("entities") or {}).get("urls") or [])
-        if isinstance(u, dict) and (u.get("expanded_url") or u.get("url"))
+        clean_text(u.get("expanded_url") or u.get("url"))
+        for u in _list(_dict(tweet.get("entities")).get("urls"))
+        if isinstance(u, dict) and isinstance(u.get("expanded_url") or u.get("url"), str)
     ]
-    text = str(tweet.get("text") or "")
+    text = clean_text(tweet.get("text"), keep_lines=True)
     return {
         "listing_date": listing_date,
         "tweet_id": str(tweet["id"]),
-        "author_id": str(tweet.get("author_id") or ""),
-        "author_name": str(user.get("name") or ""),
-        "author_handle": str(user.get("username") or ""),
+        "author_id": clean_text(tweet.get("author_id")),
+        "author_name": clean_text(user.get("name")),
+        "author_handle": clean_text(user.get("username")),
         "created_at": _parse_time(tweet.get("created_at")),
         "text": text,
-        "lang": tweet.get("lang"),
+        "lang": clean_text(tweet.get("lang")) or None,
         "expanded_urls": urls,
         "cited_arxiv_ids": extract_arxiv_ids(urls, text),
         "retweet_count": _count(metrics.get("retweet_count")),
@@ -131,6 +148,12 @@ def tweet_row(tweet: dict, user: dict, fetched_at: datetime, listing_date) -> di
         "quote_count": _count(metrics.get("quote_count")),
         "fetched_at": fetched_at,
     }
+
+
+def tweets_table(rows: list[dict]) -> pa.Table:
+    """The raw tweets table: one row per tweet id (the newest copy when a page repeated it), by id."""
+    newest = {row["tweet_id"]: row for row in rows}
+    return pa.Table.from_pylist(sorted(newest.values(), key=lambda r: r["tweet_id"]), schema=TWEETS_SCHEMA)
 
 
 def fetch_tweets(
@@ -147,33 +170,35 @@ def fetch_tweets(
     """All original tweets citing arXiv in [start, end); returns the table and the retweets dropped."""
     stats = stats or RequestStats()
     session = ApiSession(min_interval=0.0, timeout=timeout, retries=retries, stats=stats)
-    rows: dict[str, dict] = {}
+    rows: list[dict] = []
     retweets = 0
     try:
         for body, fetched_at in iter_pages(session, api_url, token, start, end):
             page_rows, page_retweets = parse_page(body, fetched_at, listing_date)
             retweets += page_retweets
-            for row in page_rows:
-                rows[row["tweet_id"]] = row  # a tweet repeated across pages: keep the newest copy
-    except (requests.RequestException, ValueError) as exc:
+            rows.extend(page_rows)
+    except (requests.RequestException, BadResponse) as exc:
+        reason = request_failure(exc)
+        if len(token) >= 8:  # a real token; a short test value would blank out ordinary words
+            reason = reason.replace(token, "[redacted]")
         raise SourceError(
-            f"X recent search for listing {listing_date}: gave up after {stats.requests} requests "
-            f"({stats.retries} retries) to {api_url}: {one_line(exc)}"
+            f"X recent search for listing {listing_date}: gave up after {stats.tried()} to {api_url}: {reason}"
         ) from None
     finally:
         session.close()
-    ordered = sorted(rows.values(), key=lambda r: r["tweet_id"])
-    return pa.Table.from_pylist(ordered, schema=TWEETS_SCHEMA), retweets
+    return tweets_table(rows), retweets
 
 
 def _http_error(response: requests.Response) -> requests.HTTPError:
+    """``HTTP <status> <title>``, with the title of an API error body when there is one."""
     detail = ""
     try:
         body = response.json()
-        detail = body.get("title") or body.get("detail") or ""
     except ValueError:
-        pass
-    return requests.HTTPError(f"HTTP {response.status_code} {detail}".strip())
+        body = None
+    if isinstance(body, dict):
+        detail = next((v for v in (body.get("title"), body.get("detail")) if isinstance(v, str) and v), "")
+    return requests.HTTPError(" ".join(f"HTTP {response.status_code} {clean_text(detail)[:200]}".split()))
 
 
 def _iso(moment: datetime) -> str:
@@ -181,17 +206,31 @@ def _iso(moment: datetime) -> str:
 
 
 def _parse_time(value: Any) -> datetime | None:
-    if not value:
+    """An ISO 8601 time as UTC (a time without zone is taken as UTC); None when it is not one."""
+    if not isinstance(value, str) or not value:
         return None
     try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(timezone.utc)
-    except ValueError:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
         return None
 
 
 def _count(value: Any) -> int:
+    """A metric as a non-negative int64; anything else (text, null, inf, a list) counts 0."""
+    if isinstance(value, bool):
+        return 0
     try:
-        return max(int(value), 0)
-    except (TypeError, ValueError):
+        return min(max(int(value), 0), INT64_MAX)
+    except (TypeError, ValueError, OverflowError):
         return 0
 
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []

@@ -1,4 +1,5 @@
--- The daily digest: papers of a listing date scoring at least min_score, ranked by score, retweets, id;
+-- The daily digest: papers of a listing date scoring at least min_score, ranked by score, retweets, id
+-- (score: the combined engagement of every source, see int_paper_engagement_summed);
 -- on_reading_list marks the papers already on one of the reading lists.
 with papers as (
     select * from paper_engagement
@@ -43,6 +44,17 @@ final as (
         favorites,
         score,
         tweet_count,
+        on_hf_daily_papers,
+        hf_upvotes,
+        hf_comments,
+        hn_stories,
+        hn_points,
+        hn_comments,
+        bluesky_posts,
+        bluesky_likes,
+        bluesky_reposts,
+        bluesky_quotes,
+        bluesky_replies,
         abstract,
         as_of,
         reading_list.arxiv_id is not null as on_reading_list

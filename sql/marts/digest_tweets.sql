@@ -1,4 +1,5 @@
--- The tweets a digest embeds: each digest paper's most-engaged tweets scoring at least embed_min_score.
+-- The tweets a digest embeds: each digest paper's most-engaged tweets scoring at least embed_min_score
+-- (never a tweet of an ignored account).
 with digest as (
     select * from digest_daily
     where getvariable('listing_date') is null or listing_date = getvariable('listing_date')
@@ -7,6 +8,13 @@ with digest as (
 links as (
     select * from int_tweets_linked_to_papers
     where getvariable('listing_date') is null or listing_date = getvariable('listing_date')
+),
+
+ignored as (
+    select * from int_engagement_linked_to_papers
+    where (getvariable('listing_date') is null or listing_date = getvariable('listing_date'))
+        and source = 'x'
+        and ignored
 ),
 
 settings as (
@@ -37,6 +45,7 @@ candidates as (
         and links.listing_date = digest.listing_date
     cross join settings
     where links.score >= settings.embed_min_score
+        and links.tweet_id not in (select post_id from ignored)
 ),
 
 final as (
