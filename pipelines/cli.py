@@ -5,13 +5,11 @@ Errors a user can cause end as one ``error: …`` line on stderr and exit code 1
 
 from __future__ import annotations
 
-import os
 import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Optional
 
-import dagster as dg
 import typer
 from rich.console import Console
 
@@ -21,14 +19,12 @@ from pipelines.cli_reading_list import reading_list_app
 from pipelines.cli_support import fail, run_with_one_line_errors
 from pipelines.config import ConfigError, Settings, load_settings
 from pipelines.files import remove_orphaned_temps
-from pipelines.rawstore import partition_path
 from pipelines.query import QueryError, make_request, run_query
 from pipelines.render import load_digest, post_path, render_json, render_post
 from pipelines.site import SiteError, build_site, load_site_data, render_digest_page, write_site
-from pipelines.sources.http import one_line
 from pipelines.resources import SOURCES, HotPapersResource, sample_dates
 from pipelines.backfill import BackfillError, plan_backfill, run_backfill, summary as backfill_summary
-from pipelines.runs import build_listing_date, dagster_instance, first_failure, materialize_listing  # noqa: F401 (re-exported)
+from pipelines.runs import build_listing_date, dagster_instance
 from pipelines.warehouse import WarehouseMissing, connect
 
 app = typer.Typer(
@@ -118,7 +114,7 @@ def run(
 def backfill(
     start: str = typer.Option(..., "--start", help="First listing date YYYY-MM-DD."),
     end: str = typer.Option(..., "--end", help="Last listing date YYYY-MM-DD (inclusive, already announced)."),
-    source: str = typer.Option("sample", "--source", help="sample: replay the embedded sample; live: call arXiv and X."),
+    source: str = typer.Option("sample", "--source", help="sample: replay the embedded sample; live: call arXiv and every configured engagement source."),
 ) -> None:
     """Build every listing date from --start to --end, oldest first; complete dates are skipped, so an
     interrupted backfill resumes where it stopped."""
