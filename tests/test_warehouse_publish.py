@@ -41,9 +41,9 @@ def test_runs_rewrite_the_warehouse_only_when_its_views_change(tmp_path: Path) -
 
     # the same run again (what every daily refresh is): new Parquet partitions, the same warehouse file
     warehouse = data / "warehouse.duckdb"
-    inode = warehouse.stat().st_ino
+    identity = (warehouse.stat().st_ino, warehouse.stat().st_mtime_ns)  # inodes alone get reused
     run_ok(data, SAMPLE_DATES[0], HOTPAPERS_DUCKDB_MEMORY_LIMIT="256MB")
-    assert warehouse.stat().st_ino == inode, "warehouse rewritten although no view changed"
+    assert (warehouse.stat().st_ino, warehouse.stat().st_mtime_ns) == identity, "warehouse rewritten although no view changed"
     assert digest_rows(data) == published
 
     # a changed setting changes a table of the warehouse: rewritten (renamed into place), once
@@ -51,7 +51,7 @@ def test_runs_rewrite_the_warehouse_only_when_its_views_change(tmp_path: Path) -
     for settings, rewritten in ((Settings(data_dir=data, min_score=51), True), (Settings(data_dir=data), True), (Settings(data_dir=data), False)):
         with build_session(settings) as con:
             assert publish_warehouse(con, settings, models) is rewritten
-    assert warehouse.stat().st_ino != inode
+    assert (warehouse.stat().st_ino, warehouse.stat().st_mtime_ns) != identity
 
     # the build database and the published models lost (only raw data kept): each model rebuilt
     # whole when asked for one date, every date republished
