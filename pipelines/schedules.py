@@ -14,10 +14,28 @@ from pipelines.config import Settings, load_settings
 from pipelines.rawstore import partition_path
 from pipelines.runs import LISTING_ASSET, executable_asset_keys
 
+# The site renders every date's pages: once per tick (its own schedule), not in each of the tick's
+# per-date runs, so a daily tick's cost does not grow with history.
+SITE_ASSET = dg.AssetKey("hot_papers_site")
+
 daily_job = dg.define_asset_job(
     "hot_papers_daily",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.checks(FRESHNESS_CHECK),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.checks(FRESHNESS_CHECK) - dg.AssetSelection.assets(SITE_ASSET),
     description="Everything one listing date's digest needs: listing, engagement, models, post.",
+)
+
+site_job = dg.define_asset_job(
+    "hot_papers_site",
+    selection=dg.AssetSelection.assets(SITE_ASSET),
+    description="The static site (every date's pages, feed, charts) from the marts as they are.",
+)
+
+site_schedule = dg.ScheduleDefinition(
+    name="hot_papers_site_daily",
+    job=site_job,
+    cron_schedule="0 22 * * 0-4",
+    execution_timezone="America/New_York",
+    description="Sun-Thu 22:00 New York, after the daily runs: render the site once.",
 )
 
 freshness_job = dg.define_asset_job(
@@ -77,5 +95,6 @@ def run_requests(tick: datetime, settings: Settings, all_keys: list[dg.AssetKey]
 def daily_hot_papers(context: dg.ScheduleEvaluationContext):
     from pipelines.definitions import defs  # the schedule is part of defs: look the assets up lazily
 
-    requests = run_requests(context.scheduled_execution_time, load_settings(), executable_asset_keys(defs))
+    keys = [key for key in executable_asset_keys(defs) if key != SITE_ASSET]
+    requests = run_requests(context.scheduled_execution_time, load_settings(), keys)
     return requests or dg.SkipReason("no listing date to build or refresh")

@@ -78,7 +78,9 @@ def test_run_requests_for_a_tick(case: str, defs: dg.Definitions, tmp_path) -> N
     requests = evaluate(ny(tick))
     assert plan(requests) == expected
 
-    all_keys = {k for k in defs.resolve_asset_graph().get_all_asset_keys() if defs.resolve_asset_graph().get(k).is_executable}
+    graph = defs.resolve_asset_graph()
+    # every executable asset but the site, which its own schedule renders once a tick
+    all_keys = {k for k in graph.get_all_asset_keys() if graph.get(k).is_executable} - {dg.AssetKey("hot_papers_site")}
     job = defs.resolve_job_def("hot_papers_daily")
     available = set(listing_partitions().get_partition_keys(current_time=ny(tick)))
     for request in requests:
@@ -174,3 +176,17 @@ def test_freshness_is_its_own_daily_schedule_and_not_in_the_daily_job(defs: dg.D
     assert own.partitions_def is None
     days = ticks(freshness_schedule.cron_schedule, freshness_schedule.execution_timezone, ny("2026-11-20T00:00"), 3)
     assert [t.astimezone(NEW_YORK).strftime("%a %H:%M") for t in days] == ["Fri 22:30", "Sat 22:30", "Sun 22:30"]
+
+
+def test_the_site_is_rendered_once_a_tick_by_its_own_schedule(defs: dg.Definitions) -> None:
+    from pipelines.schedules import site_schedule
+
+    site_key = dg.AssetKey("hot_papers_site")
+    own = defs.resolve_job_def(site_schedule.job_name)
+    assert set(own.asset_layer.asset_graph.executable_asset_keys) == {site_key}
+    assert site_key not in defs.resolve_job_def("hot_papers_daily").asset_layer.asset_graph.executable_asset_keys
+    # 22:00 New York, after the 20:30 daily tick, on the same days; Nov 1 2026 is the DST switch
+    days = ticks(site_schedule.cron_schedule, site_schedule.execution_timezone, ny("2026-10-30T00:00"), 6)
+    assert [t.astimezone(NEW_YORK).strftime("%a %d %H:%M") for t in days] == [
+        "Sun 01 22:00", "Mon 02 22:00", "Tue 03 22:00", "Wed 04 22:00", "Thu 05 22:00", "Sun 08 22:00"
+    ]
