@@ -25,7 +25,7 @@ daily_job = dg.define_asset_job(
 )
 
 site_job = dg.define_asset_job(
-    "hot_papers_site",
+    "render_site",  # not the asset's name: a job and an op may not share one
     selection=dg.AssetSelection.assets(SITE_ASSET),
     description="The static site (every date's pages, feed, charts) from the marts as they are.",
 )
