@@ -39,13 +39,14 @@ def remove_orphaned_temps(folder: Path, *, recursive: bool = False) -> int:
     candidates = folder.rglob(".*.tmp*") if recursive else folder.glob(".*.tmp*")
     for path in candidates:
         match = _TEMP.match(path.name)
-        if match and not _running(int(match["pid"])):
+        if match and not process_running(int(match["pid"])):
             path.unlink(missing_ok=True)
             removed += 1
     return removed
 
 
-def _running(pid: int) -> bool:
+def process_running(pid: int) -> bool:
+    """Whether a process with this pid exists (ours counts): a dead writer's leftovers may be removed."""
     if pid == os.getpid():
         return True
     try:

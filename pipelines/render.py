@@ -76,28 +76,30 @@ def category_link(category: str) -> Markup:
     return Markup(f"[{name}](https://arxiv.org/list/{name}/recent)")
 
 
-def _environment() -> Environment:
+def template_environment(*, keep_trailing_newline: bool, **filters: object) -> Environment:
+    """The one Jinja2 set-up every renderer uses (autoescaping, strict undefined, the tweet filters),
+    plus the renderer's own filters."""
     env = Environment(
         loader=PackageLoader("pipelines", "templates"),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        keep_trailing_newline=True,
+        keep_trailing_newline=keep_trailing_newline,
         undefined=StrictUndefined,
     )
     env.filters.update(
-        md_text=md_text,
         tweet_html=tweet_html,
         text_direction=text_direction,
         tweet_date=tweet_date,
-        snapshot_time=snapshot_time,
-        category_link=category_link,
         other_sources=other_sources,
+        **filters,
     )
     return env
 
 
-ENV = _environment()
+ENV = template_environment(
+    keep_trailing_newline=True, md_text=md_text, snapshot_time=snapshot_time, category_link=category_link
+)
 
 
 def load_digest(con: duckdb.DuckDBPyConnection, listing_date: date, category: str | None = None) -> list[dict]:

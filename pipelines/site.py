@@ -22,11 +22,10 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 import duckdb
-from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from pipelines.charts import BAR_COLOR, bar_chart, line_chart
 from pipelines.feeds import render_feed, xml_text
-from pipelines.render import other_sources, render_json, text_direction, tweet_date, tweet_html
+from pipelines.render import render_json, template_environment
 from pipelines.warehouse import rows_as_dicts
 
 SITE_MARKER = ".hotpapers-site"
@@ -43,23 +42,8 @@ def utc(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else ""
 
 
-def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("pipelines", "templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=StrictUndefined,
-    )
-    env.filters.update(
-        tweet_html=tweet_html, text_direction=text_direction, tweet_date=tweet_date, utc=utc, xml_text=xml_text,
-        other_sources=other_sources,
-    )
-    env.globals.update(zip=zip, colors={"bar": BAR_COLOR})
-    return env
-
-
-ENV = _environment()
+ENV = template_environment(keep_trailing_newline=False, utc=utc, xml_text=xml_text)
+ENV.globals.update(zip=zip, colors={"bar": BAR_COLOR})
 
 
 def category_slug(category: str) -> str:

@@ -14,6 +14,8 @@ import socket
 
 import dagster as dg
 
+from pipelines.files import process_running
+
 HOST_TAG, PID_TAG = "hotpapers/host", "hotpapers/pid"
 _UNFINISHED = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
 
@@ -31,21 +33,9 @@ def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     released = []
     for run in runs:
         pid = run.tags.get(PID_TAG, "")
-        if not pid.isdigit() or _running(int(pid)):
+        if not pid.isdigit() or process_running(int(pid)):
             continue
         instance.report_run_failed(run, message=f"the process running it (pid {pid}) ended before the run finished")
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
         released.append(run.run_id)
     return released
-
-
-def _running(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True
-    return True

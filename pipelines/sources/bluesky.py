@@ -22,7 +22,7 @@ import requests
 
 from pipelines.arxiv_ids import extract_arxiv_ids
 from pipelines.sources.http import ApiSession, RequestStats, SourceError, one_line
-from pipelines.sources.json_api import HeaderRetry, count, get_json, http_error, iso_z, paced_session, parse_time
+from pipelines.sources.json_api import HeaderRetry, as_list, count, get_json, http_error, iso_z, paced_session, parse_time
 from pipelines.sources.text import clean_text
 
 SOURCE = "Bluesky search"
@@ -124,8 +124,8 @@ def iter_pages(
 def linked_urls(record: dict) -> list[str]:
     """Every URL the post links: its link facets, then its link card (also inside a record-with-media embed)."""
     urls = []
-    for facet in _list(record.get("facets")):
-        for feature in _list(facet.get("features") if isinstance(facet, dict) else None):
+    for facet in as_list(record.get("facets")):
+        for feature in as_list(facet.get("features") if isinstance(facet, dict) else None):
             if isinstance(feature, dict) and feature.get("$type") == LINK_FACET and feature.get("uri"):
                 urls.append(clean_text(feature["uri"]))
     embed = record.get("embed") if isinstance(record.get("embed"), dict) else {}
@@ -204,7 +204,3 @@ def fetch_posts(
         session.close()
     ordered = sorted(rows.values(), key=lambda r: r["uri"])
     return pa.Table.from_pylist(ordered, schema=POSTS_SCHEMA), not_posts
-
-
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []

@@ -122,3 +122,13 @@ def parse_time(value: Any) -> datetime | None:
 def iso_z(moment: datetime) -> str:
     """``2026-11-20T01:00:00Z``: the form the search APIs take for time bounds."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def as_dict(value: Any) -> dict:
+    """A JSON object, or {} when the body has something else there (bodies are not trusted)."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list:
+    """A JSON array, or [] when the body has something else there."""
+    return value if isinstance(value, list) else []

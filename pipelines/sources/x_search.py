@@ -17,6 +17,7 @@ import requests
 
 from pipelines.arxiv_ids import extract_arxiv_ids
 from pipelines.sources.http import ApiSession, BadResponse, RequestStats, SourceError, request_failure
+from pipelines.sources.json_api import as_dict, as_list
 from pipelines.sources.text import clean_text
 
 SEARCH_QUERY = '(url:"arxiv.org" OR arxiv) -is:retweet'
@@ -83,7 +84,7 @@ def iter_pages(
         body = session.fetch(url, read_page, params=search_params(start, end, next_token), headers=headers)
         session.stats.add(pages=1)
         yield body, session.last_server_time or datetime.now(timezone.utc)
-        next_token = _dict(body.get("meta")).get("next_token")
+        next_token = as_dict(body.get("meta")).get("next_token")
         if not isinstance(next_token, str) or not next_token or next_token in seen_tokens:
             return
         seen_tokens.add(next_token)
@@ -105,15 +106,15 @@ def read_page(response: requests.Response) -> dict[str, Any]:
 def parse_page(body: dict[str, Any], fetched_at: datetime, listing_date) -> tuple[list[dict], int]:
     """Rows for the original tweets of one page, and how many retweets were dropped."""
     users: dict[str, dict] = {}
-    for user in _list(_dict(body.get("includes")).get("users")):
+    for user in as_list(as_dict(body.get("includes")).get("users")):
         if isinstance(user, dict) and isinstance(user.get("id"), (str, int)):
             users[str(user["id"])] = user
     rows: list[dict] = []
     retweets = 0
-    for tweet in _list(body.get("data")):
+    for tweet in as_list(body.get("data")):
         if not isinstance(tweet, dict) or not _TWEET_ID.fullmatch(str(tweet.get("id"))):
             continue
-        refs = _list(tweet.get("referenced_tweets"))
+        refs = as_list(tweet.get("referenced_tweets"))
         if any(isinstance(ref, dict) and ref.get("type") == "retweeted" for ref in refs):
             retweets += 1
             continue
@@ -124,10 +125,10 @@ def parse_page(body: dict[str, Any], fetched_at: datetime, listing_date) -> tupl
 
 
 def tweet_row(tweet: dict, user: dict, fetched_at: datetime, listing_date) -> dict:
-    metrics = _dict(tweet.get("public_metrics"))
+    metrics = as_dict(tweet.get("public_metrics"))
     urls = [
         clean_text(u.get("expanded_url") or u.get("url"))
-        for u in _list(_dict(tweet.get("entities")).get("urls"))
+        for u in as_list(as_dict(tweet.get("entities")).get("urls"))
         if isinstance(u, dict) and isinstance(u.get("expanded_url") or u.get("url"), str)
     ]
     text = clean_text(tweet.get("text"), keep_lines=True)
@@ -226,11 +227,3 @@ def _count(value: Any) -> int:
         return min(max(int(value), 0), INT64_MAX)
     except (TypeError, ValueError, OverflowError):
         return 0
-
-
-def _dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []
